@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The only file that includes libcrypto (STYLE.md: one file per third-party library). */
+#include "storage/digest.h"
+
+#include <openssl/evp.h>
+
+#include "basic/xalloc.h"
+
+struct Sha256 {
+        EVP_MD_CTX *ctx;
+};
+
+Sha256 *sha256_new(void) {
+        Sha256 *h = xnew(Sha256, 1);
+        h->ctx = EVP_MD_CTX_new();
+        if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+                abort(); /* allocation failure, as xmalloc */
+        return h;
+}
+
+Sha256 *sha256_free(Sha256 *h) {
+        if (!h)
+                return NULL;
+        EVP_MD_CTX_free(h->ctx);
+        free(h);
+        return NULL;
+}
+
+void sha256_update(Sha256 *h, const void *data, size_t len) {
+        if (len > 0 && EVP_DigestUpdate(h->ctx, data, len) != 1)
+                abort();
+}
+
+static void hex_encode(const unsigned char *in, size_t n, char *out) {
+        static const char hexdig[] = "0123456789abcdef";
+        for (size_t i = 0; i < n; i++) {
+                out[2 * i] = hexdig[in[i] >> 4];
+                out[2 * i + 1] = hexdig[in[i] & 15];
+        }
+        out[2 * n] = '\0';
+}
+
+void sha256_final(Sha256 *h, char ret[DIGEST_STRING_MAX]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != DIGEST_HEX_LEN / 2)
+                abort();
+        memcpy(ret, DIGEST_PREFIX, sizeof(DIGEST_PREFIX) - 1);
+        hex_encode(md, n, ret + sizeof(DIGEST_PREFIX) - 1);
+}
+
+void digest_buffer(const void *data, size_t len, char ret[DIGEST_STRING_MAX]) {
+        Sha256 *h = sha256_new();
+        sha256_update(h, data, len);
+        sha256_final(h, ret);
+        sha256_free(h);
+}
+
+bool digest_hex_is_valid(const char *hex) {
+        if (!hex)
+                return false;
+        size_t i;
+        for (i = 0; hex[i]; i++) {
+                if (i >= DIGEST_HEX_LEN)
+                        return false;
+                if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
+                        return false;
+        }
+        return i == DIGEST_HEX_LEN;
+}
+
+bool digest_is_valid(const char *s) {
+        return s && STARTS_WITH(s, DIGEST_PREFIX) &&
+               digest_hex_is_valid(s + sizeof(DIGEST_PREFIX) - 1);
+}
+
+int digest_parse(const char *s, const char *what, const char **ret_hex, WarrenError **err) {
+        if (!what)
+                what = "digest";
+        if (!s)
+                return error_set(err, EINVAL, "%s is missing", what);
+        if (digest_is_valid(s)) {
+                if (ret_hex)
+                        *ret_hex = s + sizeof(DIGEST_PREFIX) - 1;
+                return 0;
+        }
+        const char *colon = strchr(s, ':');
+        size_t alglen = colon ? (size_t) (colon - s) : 0;
+        if (colon && alglen > 0 && alglen < 32 && !STARTS_WITH(s, DIGEST_PREFIX)) {
+                bool alg_ok = true;
+                for (size_t i = 0; i < alglen; i++)
+                        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+                              s[i] == '+' || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+                                alg_ok = false;
+                if (alg_ok)
+                        return error_set(err, ENOTSUP, "%s `%.*s`: unsupported digest algorithm",
+                                         what, (int) MIN(strlen(s), 100), s);
+        }
+        return error_set(err, EINVAL, "%s `%.*s` is not a valid sha256 digest", what,
+                         (int) MIN(strlen(s), 100), s);
+}
+
+char *digest_from_hex(const char *hex) {
+        if (!digest_hex_is_valid(hex))
+                return NULL;
+        return xasprintf(DIGEST_PREFIX "%s", hex);
+}
+
+void digest_chain_id(const char *parent_chain, const char *diff_id, char ret[DIGEST_STRING_MAX]) {
+        if (!parent_chain) {
+                snprintf(ret, DIGEST_STRING_MAX, "%s", diff_id);
+                return;
+        }
+        _cleanup_free_ char *s = xasprintf("%s %s", parent_chain, diff_id);
+        digest_buffer(s, strlen(s), ret);
+}

@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared helpers for warren's bats tests. tests/check.sh stages the programs, payloads and a
+# busybox rootfs under $WARREN_STAGE and runs each file as the unprivileged test user (files
+# with a "# pass: rootless" line) and/or as root ("# pass: root").
+#
+# A file that defines its own setup() must call common_setup first.
+
+: "${WARREN_STAGE:?run through tests/check.sh (make check-integration)}"
+WARREN=$WARREN_STAGE/bin/warren
+WARREN_RUNTIME=$WARREN_STAGE/bin/warren-runtime
+PAYLOAD_DIR=$WARREN_STAGE/payload
+ROOTFS_TEMPLATE=$WARREN_STAGE/rootfs
+TESTS_DIR=$WARREN_STAGE/tests
+
+# Each test gets private XDG directories, so stores, state and sockets never leak between tests.
+common_setup() {
+        TEST_TMP=$BATS_TEST_TMPDIR
+        export XDG_DATA_HOME=$TEST_TMP/data XDG_CONFIG_HOME=$TEST_TMP/config
+        export XDG_RUNTIME_DIR=$TEST_TMP/run
+        mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR"
+        chmod 0700 "$XDG_RUNTIME_DIR"
+}
+
+setup() {
+        common_setup
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Does this machine have FEATURE? Prints nothing; exit status says.
+have_feature() {
+        case "$1" in
+        root) is_root ;;
+        nonroot) ! is_root ;;
+        userns) unshare --user --map-root-user true 2>/dev/null ;;
+        newuidmap)
+                command -v newuidmap >/dev/null && command -v newgidmap >/dev/null &&
+                        grep -qE "^($(id -un)|$(id -u)):" /etc/subuid 2>/dev/null &&
+                        grep -qE "^($(id -un)|$(id -u)):" /etc/subgid 2>/dev/null
+                ;;
+        overlay)
+                local d
+                d=$(mktemp -d)
+                mkdir -p "$d"/{l,u,w,m}
+                unshare --user --map-root-user --mount sh -c \
+                        "mount -t overlay -o lowerdir=$d/l,upperdir=$d/u,workdir=$d/w,userxattr none $d/m" \
+                        2>/dev/null
+                local rc=$?
+                rm -rf "$d"
+                return $rc
+                ;;
+        fuse) command -v fuse-overlayfs >/dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ] ;;
+        tun) [ -r /dev/net/tun ] && [ -w /dev/net/tun ] ;;
+        crun) command -v crun >/dev/null ;;
+        runc) command -v runc >/dev/null ;;
+        *)
+                echo "have_feature: unknown feature $1" >&2
+                return 2
+                ;;
+        esac
+}
+
+# Skip when FEATURE is missing. Under CI=true a feature this machine is known to have (user
+# namespaces, overlay in a userns, /dev/fuse, /dev/net/tun, newuidmap) fails instead of skipping,
+# so a regression in the test setup cannot hide behind a skip.
+require_feature() {
+        local f
+        for f in "$@"; do
+                have_feature "$f" && continue
+                case "$f" in
+                userns | overlay | fuse | tun | newuidmap)
+                        if [ "${CI:-}" = true ]; then
+                                echo "feature '$f' is missing, and CI requires it" >&2
+                                return 1
+                        fi
+                        ;;
+                esac
+                skip "needs $f"
+        done
+}
+
+# make_bundle DIR: DIR/rootfs is a copy of the busybox rootfs (with /usr/bin/testprobe).
+# Write DIR/config.json yourself, e.g. with `warren-runtime spec --rootless`.
+make_bundle() {
+        local dir=$1
+        mkdir -p "$dir"
+        cp -a "$ROOTFS_TEMPLATE" "$dir/rootfs"
+}
+
+# Poll until COMMAND succeeds, up to SECONDS (default 10).
+wait_for() {
+        local secs=${WAIT_SECS:-10} i
+        for ((i = 0; i < secs * 20; i++)); do
+                "$@" >/dev/null 2>&1 && return 0
+                sleep 0.05
+        done
+        "$@"
+}
+
+# assert that OUTPUT contains TEXT
+assert_contains() {
+        local haystack=$1 needle=$2
+        if [[ "$haystack" != *"$needle"* ]]; then
+                echo "expected to find: $needle" >&2
+                echo "in: $haystack" >&2
+                return 1
+        fi
+}
+
+assert_not_contains() {
+        local haystack=$1 needle=$2
+        if [[ "$haystack" == *"$needle"* ]]; then
+                echo "did not expect: $needle" >&2
+                echo "in: $haystack" >&2
+                return 1
+        fi
+}
