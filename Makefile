@@ -110,26 +110,37 @@ $(BUILDDIR)/obj/%.o: %.c
 
 $(foreach t,$(TIER_NAMES),$(eval $(LIB_$(t)): $(OBJS_$(t)) ; @mkdir -p $$(dir $$@) && rm -f $$@ && $(AR) rcs $$@ $$^))
 
+define STATIC_PROGRAM_RULE
+$(BUILDDIR)/bin/$(1): $(wildcard src/cmd/$(1)/*.c)
+	@mkdir -p $$(dir $$@)
+	$$(call say,STATIC,$$@)
+	$$(Q)$$(CC) -std=gnu11 -O2 -D_GNU_SOURCE -Wall -Wextra -static -o $$@ $$^
+endef
+$(foreach p,$(STATIC_PROGRAMS),$(eval $(call STATIC_PROGRAM_RULE,$(p))))
+
 define PROGRAM_RULE
 $(BUILDDIR)/bin/$(1): $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(wildcard src/cmd/$(1)/*.c)) $(ALL_LIBS)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(ALL_LIBS) $$(PKG_LIBS)
 endef
-$(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_RULE,$(p))))
+$(foreach p,$(filter-out $(STATIC_PROGRAMS),$(PROGRAMS)),$(eval $(call PROGRAM_RULE,$(p))))
 
 # Libraries for a test whose highest tier is T: T and every tier below it, highest first.
 libs_upto = $(foreach t,$(call reverse,$(call upto,$(1),$(TIER_NAMES))),$(LIB_$(t)))
 upto = $(if $(filter $(1),$(firstword $(2))),$(1),$(firstword $(2)) $(call upto,$(1),$(wordlist 2,99,$(2))))
 reverse = $(if $(1),$(call reverse,$(wordlist 2,99,$(1))) $(firstword $(1)))
 
-$(BUILDDIR)/tests/unit/%: $(BUILDDIR)/obj/tests/unit/%.o $(ALL_LIBS)
+.SECONDEXPANSION:
+$(BUILDDIR)/tests/unit/%: $(BUILDDIR)/obj/tests/unit/%.o $$(call libs_upto,$$(or $$(TIER_$$*),core))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $(LDFLAGS_$*) -o $@ $< $(call libs_upto,$(or $(TIER_$*),core)) \
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $(LDFLAGS_$*) -o $@ $< $(call libs_upto,$(or $(TIER_$*),core)) \
 		$(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 $(BUILDDIR)/tests/fuzz/%: $(BUILDDIR)/obj/tests/fuzz/%.o $(BUILDDIR)/obj/tests/fuzz/replay-main.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(ALL_LIBS) $(PKG_LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(ALL_LIBS) $(PKG_LIBS)
 
 $(BUILDDIR)/fuzz/%: tests/fuzz/%.c $(patsubst %.c,%.c,$(foreach t,$(TIER_DIRS),$(call tier_srcs,$(t))))
 	@mkdir -p $(dir $@)
