@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "core/infra.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "basic/xalloc.h"
+#include "userns/clone.h"
+#include "userns/holder.h"
+#include "userns/sync.h"
+
+static int loopback_up(WarrenError **err) {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return error_set_errno(err, errno, "socket");
+        struct ifreq ifr = {};
+        strcpy(ifr.ifr_name, "lo");
+        int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+        if (r == 0) {
+                ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+                r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+        }
+        int e = errno;
+        close(fd);
+        if (r < 0)
+                return error_set_errno(err, e, "bring the loopback interface up");
+        return 0;
+}
+
+static int infra_child(int sync_fd, void *userdata, WarrenError **err) {
+        const InfraOptions *o = userdata;
+        int r;
+        if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
+                return error_set_errno(err, errno, "set hostname `%s`", o->hostname);
+        if (!o->host_network) {
+                r = loopback_up(err);
+                if (r < 0)
+                        return r;
+        }
+        (void) setsid();
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+                dup2(null, STDIN_FILENO);
+                dup2(null, STDOUT_FILENO);
+                dup2(null, STDERR_FILENO);
+        }
+        for (int fd = 3; fd < 1024; fd++)
+                if (fd != sync_fd)
+                        close(fd);
+        /* The sync fd is O_CLOEXEC: a successful exec closes it, which the parent reads as
+         * success; a failed exec reports the error. */
+        execl(o->init_path, "warren-init", "--pause", (char *) NULL);
+        return error_set_errno(err, errno, "exec `%s`", o->init_path);
+}
+
+int infra_start(const InfraOptions *opts, InfraInfo *ret, WarrenError **err) {
+        if (access(opts->init_path, X_OK) < 0)
+                return error_set_errno(err, errno, "infra program `%s`", opts->init_path);
+        CloneOptions co = {
+                .ns_flags = CLONE_NEWIPC | CLONE_NEWUTS | (opts->host_network ? 0 : CLONE_NEWNET),
+        };
+        _cleanup_clone_child_ CloneChild child = { .pid = -1, .sync_fd = -1, .pidfd = -1 };
+        int r = clone_spawn(&co, infra_child, (void *) opts, &child, err);
+        if (r < 0)
+                return error_prefix(err, r, "start the sandbox's infra process");
+        r = sync_expect_eof(child.sync_fd, err);
+        if (r < 0) {
+                clone_kill_and_reap(child.pid);
+                return error_prefix(err, r, "start the sandbox's infra process");
+        }
+        ret->pid = child.pid;
+        ret->start_time = holder_process_start_time(child.pid);
+        return 0;
+}
+
+bool infra_alive(pid_t pid, uint64_t start_time) {
+        if (pid <= 0)
+                return false;
+        uint64_t st = holder_process_start_time(pid);
+        return st != 0 && (start_time == 0 || st == start_time);
+}
+
+int infra_stop(pid_t pid, uint64_t start_time, int timeout_ms, WarrenError **err) {
+        if (!infra_alive(pid, start_time))
+                return 0;
+        if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
+                return error_set_errno(err, errno, "stop infra process %d", (int) pid);
+        for (int waited = 0; waited < timeout_ms; waited += 10) {
+                /* Our own child (same command that started it) must be reaped to vanish. */
+                (void) waitpid(pid, NULL, WNOHANG);
+                if (!infra_alive(pid, start_time))
+                        return 0;
+                nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        }
+        if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+                return error_set_errno(err, errno, "kill infra process %d", (int) pid);
+        (void) waitpid(pid, NULL, WNOHANG);
+        return 0;
+}
+
+char *infra_ns_path(pid_t pid, const char *type) {
+        return xasprintf("/proc/%d/ns/%s", (int) pid, type);
+}
