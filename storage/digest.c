@@ -85,7 +85,7 @@ int digest_parse(const char *s, const char *what, const char **ret_hex, WarrenEr
                 return 0;
         }
         const char *colon = strchr(s, ':');
-        size_t alglen = colon ? (size_t) (colon - s) : 0;
+        size_t alglen = colon ? (size_t)(colon - s) : 0;
         if (colon && alglen > 0 && alglen < 32 && !STARTS_WITH(s, DIGEST_PREFIX)) {
                 bool alg_ok = true;
                 for (size_t i = 0; i < alglen; i++)
@@ -94,10 +94,10 @@ int digest_parse(const char *s, const char *what, const char **ret_hex, WarrenEr
                                 alg_ok = false;
                 if (alg_ok)
                         return error_set(err, ENOTSUP, "%s `%.*s`: unsupported digest algorithm",
-                                         what, (int) MIN(strlen(s), 100), s);
+                                         what, (int)MIN(strlen(s), 100), s);
         }
         return error_set(err, EINVAL, "%s `%.*s` is not a valid sha256 digest", what,
-                         (int) MIN(strlen(s), 100), s);
+                         (int)MIN(strlen(s), 100), s);
 }
 
 char *digest_from_hex(const char *hex) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "basic/error.h"
+#include "storage/strmap.h" /* maps in records: labels, annotations */
 
 /*
  * Records: one generic field-table walker that loads a C struct from a JSON object and emits it
@@ -29,20 +30,20 @@ typedef struct JsonValue JsonValue;
 typedef struct JsonGen JsonGen;
 
 typedef enum RecordFieldType {
-        RECORD_STRING,   /* char *, NULL when absent; emitted only when set */
-        RECORD_INT64,    /* int64_t */
-        RECORD_UINT64,   /* uint64_t */
-        RECORD_INT,      /* int (range-checked) */
-        RECORD_BOOL,     /* bool */
-        RECORD_TIME,     /* int64_t nanoseconds since the epoch, 0 = unset; emitted as an
-                          * RFC 3339 string with nanoseconds (UTC), loaded from that or from an
-                          * integer of nanoseconds */
-        RECORD_STRV,     /* char ** (NULL-terminated), NULL when empty */
-        RECORD_MAP,      /* char ** of alternating keys and values (see strmap_*) */
-        RECORD_RAW,      /* JsonValue * kept as is (opaque config, extensions) */
-        RECORD_OBJECT,   /* a nested struct at `offset`, described by `table` */
-        RECORD_LIST,     /* an array of structs: pointer at `offset`, size_t count at
-                          * `count_offset`, elements described by `table` */
+        RECORD_STRING, /* char *, NULL when absent; emitted only when set */
+        RECORD_INT64,  /* int64_t */
+        RECORD_UINT64, /* uint64_t */
+        RECORD_INT,    /* int (range-checked) */
+        RECORD_BOOL,   /* bool */
+        RECORD_TIME,   /* int64_t nanoseconds since the epoch, 0 = unset; emitted as an
+                        * RFC 3339 string with nanoseconds (UTC), loaded from that or from an
+                        * integer of nanoseconds */
+        RECORD_STRV,   /* char ** (NULL-terminated), NULL when empty */
+        RECORD_MAP,    /* char ** of alternating keys and values (see strmap_*) */
+        RECORD_RAW,    /* JsonValue * kept as is (opaque config, extensions) */
+        RECORD_OBJECT, /* a nested struct at `offset`, described by `table` */
+        RECORD_LIST,   /* an array of structs: pointer at `offset`, size_t count at
+                        * `count_offset`, elements described by `table` */
 } RecordFieldType;
 
 typedef struct RecordTable RecordTable;
@@ -56,6 +57,7 @@ typedef struct RecordField {
         size_t count_offset;      /* RECORD_LIST */
 } RecordField;
 
+/* A table has at most 64 fields (the loader tracks them in a bit mask). */
 struct RecordTable {
         const char *name; /* for messages */
         size_t size;      /* sizeof the struct (RECORD_LIST elements) */
@@ -64,18 +66,22 @@ struct RecordTable {
         /* Offset of a `JsonValue *` that keeps unknown keys, or RECORD_NO_UNKNOWN. */
         size_t unknown_offset;
 };
-#define RECORD_NO_UNKNOWN ((size_t) -1)
+#define RECORD_NO_UNKNOWN ((size_t)-1)
 
-#define RECORD_FIELD(st, member, key, ty, req)                                                    \
+#define RECORD_FIELD(st, member, key, ty, req)                                                     \
         { .name = (key), .type = (ty), .offset = offsetof(st, member), .required = (req) }
 #define RECORD_FIELD_OBJECT(st, member, key, tbl)                                                  \
         { .name = (key), .type = RECORD_OBJECT, .offset = offsetof(st, member), .table = (tbl) }
 #define RECORD_FIELD_LIST(st, member, count, key, tbl)                                             \
-        { .name = (key), .type = RECORD_LIST, .offset = offsetof(st, member),                     \
-          .count_offset = offsetof(st, count), .table = (tbl) }
+        {                                                                                          \
+                .name = (key), .type = RECORD_LIST, .offset = offsetof(st, member),                \
+                .count_offset = offsetof(st, count), .table = (tbl)                                \
+        }
 #define RECORD_TABLE(st, tname, flds, unknown)                                                     \
-        { .name = (tname), .size = sizeof(st), .fields = (flds), .n_fields = ELEMENTSOF(flds),     \
-          .unknown_offset = (unknown) }
+        {                                                                                          \
+                .name = (tname), .size = sizeof(st), .fields = (flds),                             \
+                .n_fields = ELEMENTSOF(flds), .unknown_offset = (unknown)                          \
+        }
 
 /* A migration rewrites the JSON tree of a record at version `from` into version `from + 1`. */
 typedef int (*RecordMigrateFunc)(JsonValue *root, WarrenError **err);
@@ -105,8 +111,8 @@ int record_load(const RecordType *type, const char *buf, size_t len, void *obj, 
 int record_load_json(const RecordType *type, JsonValue *root, void *obj, bool *ret_newer,
                      WarrenError **err);
 /* Emit `obj` as a JSON object with "version" first. */
-int record_emit(const RecordType *type, const void *obj, bool pretty, char **ret,
-                size_t *ret_len, WarrenError **err);
+int record_emit(const RecordType *type, const void *obj, bool pretty, char **ret, size_t *ret_len,
+                WarrenError **err);
 /* Emit the fields of one table into an open generator (no braces). */
 void record_emit_fields(const RecordTable *table, const void *obj, JsonGen *g);
 /* Free everything a table's struct owns and zero it (the struct itself is not freed). */
@@ -118,12 +124,19 @@ void record_copy(const RecordTable *table, void *dst, const void *src);
  * fieldpaths). A path names a field ("name", "config.env", "status.pid"); "labels.KEY",
  * "annotations.KEY" (any map field) set or, when absent in src, remove one key. Unknown paths
  * are EINVAL. */
-int record_copy_paths(const RecordTable *table, void *dst, const void *src,
-                      char *const *paths, WarrenError **err);
+int record_copy_paths(const RecordTable *table, void *dst, const void *src, char *const *paths,
+                      WarrenError **err);
 /* Look a field up by path ("config.working_dir"); NULL when no such field. Returns the field
  * and the address of its value inside `obj` in *ret_ptr. */
-const RecordField *record_find_field(const RecordTable *table, const char *path,
-                                     const void *obj, const void **ret_ptr);
+const RecordField *record_find_field(const RecordTable *table, const char *path, const void *obj,
+                                     const void **ret_ptr);
+
+/* The values of the field at `path` for filters (filter.h's FilterAdaptor contract): a string
+ * gives one value, a string list its items, a bool "true"/"false", a map's key (path
+ * "labels.KEY", the rest of the path being the key) its value, a map itself its keys. Numbers
+ * and times give no value. Returns the number of values filled. */
+size_t record_field_values(const RecordTable *table, const void *obj, char *const *path,
+                           size_t n_path, const char **values, size_t max);
 
 /* Times: nanoseconds since the epoch. */
 int64_t record_now(void);
@@ -131,12 +144,3 @@ int64_t record_now(void);
 char *record_format_time(int64_t ns, char buf[static 40]);
 /* RFC 3339 with optional fraction and a Z or +hh:mm offset. */
 int record_parse_time(const char *s, int64_t *ret);
-
-/* String maps (labels, annotations): a char ** of alternating keys and values. */
-const char *strmap_get(char *const *m, const char *key);
-void strmap_set(char ***m, const char *key, const char *value);
-bool strmap_unset(char ***m, const char *key);
-size_t strmap_size(char *const *m);
-#define STRMAP_FOREACH(k, v, m)                                                                    \
-        for (char *const *_p_ = (m), *k = _p_ ? _p_[0] : NULL, *v = _p_ ? _p_[1] : NULL; _p_ && k; \
-             _p_ += 2, k = _p_[0], v = k ? _p_[1] : NULL)

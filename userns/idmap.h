@@ -165,13 +165,13 @@ int idmap_write_helper(pid_t pid, IdMapKind kind, const IdMap *m, WarrenError **
 
 /* What the host offers, for the plan below and for `warren info`. */
 typedef struct IdMapSupport {
-        char *user;             /* the caller's user name (NULL if it has no passwd entry) */
-        uint32_t uid, gid;      /* the caller's effective ids */
-        char *newuidmap;        /* path, or NULL when not found */
+        char *user;        /* the caller's user name (NULL if it has no passwd entry) */
+        uint32_t uid, gid; /* the caller's effective ids */
+        char *newuidmap;   /* path, or NULL when not found */
         char *newgidmap;
-        bool newuidmap_usable;  /* setuid root, or file capability cap_setuid */
-        bool newgidmap_usable;  /* setuid root, or file capability cap_setgid */
-        SubIdList subuids;      /* the caller's ranges in /etc/subuid */
+        bool newuidmap_usable; /* setuid root, or file capability cap_setuid */
+        bool newgidmap_usable; /* setuid root, or file capability cap_setgid */
+        SubIdList subuids;     /* the caller's ranges in /etc/subuid */
         SubIdList subgids;
 } IdMapSupport;
 

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "core/net-control.h"
+
+#include <arpa/inet.h>
+
+#include "basic/json.h"
+#include "basic/xalloc.h"
+
+static int get_port(const JsonValue *args, const char *key, bool zero_ok, bool required,
+                    uint16_t *ret, WarrenError **err) {
+        const JsonValue *v = json_get(args, key);
+        if (!v) {
+                if (required)
+                        return error_set(err, EINVAL, "`arguments.%s` is required", key);
+                return 0;
+        }
+        if (!json_is(v, JSON_INTEGER) || v->unsigned_big || v->u.integer < (zero_ok ? 0 : 1) ||
+            v->u.integer > 65535)
+                return error_set(err, EINVAL, "`arguments.%s` must be a port number%s", key,
+                                 zero_ok ? " (0 picks one)" : "");
+        *ret = (uint16_t) v->u.integer;
+        return 1;
+}
+
+static int get_addr(const JsonValue *args, const char *key, struct in_addr *ret,
+                    WarrenError **err) {
+        const JsonValue *v = json_get(args, key);
+        if (!v)
+                return 0;
+        const char *s = json_string(v);
+        if (!s)
+                return error_set(err, EINVAL, "`arguments.%s` must be a string", key);
+        if (net_ipv4_parse(s, ret) < 0)
+                return error_set(err, EINVAL, "`arguments.%s`: invalid ipv4 address `%s`", key,
+                                 s);
+        return 1;
+}
+
+static int parse_add(const JsonValue *args, NetControlRequest *req, WarrenError **err) {
+        int r;
+        if (!json_is(args, JSON_OBJECT))
+                return error_set(err, EINVAL, "`arguments` must be an object");
+
+        r = get_addr(args, "guest_addr", &req->guest_addr, err);
+        if (r < 0)
+                return r;
+
+        const JsonValue *spec = json_get(args, "spec");
+        if (spec) {
+                if (!json_string(spec))
+                        return error_set(err, EINVAL, "`arguments.spec` must be a string");
+                return net_port_spec_parse(json_string(spec), &req->spec, err);
+        }
+
+        NetPortSpec p = { .proto = NET_PROTO_TCP, .host_addr.s_addr = htonl(INADDR_ANY),
+                          .count = 1 };
+        const JsonValue *proto = json_get(args, "proto");
+        if (proto && (!json_string(proto) ||
+                      net_proto_from_string(json_string(proto), &p.proto) < 0))
+                return error_set(err, EINVAL, "`arguments.proto` must be \"tcp\" or \"udp\"");
+        r = get_addr(args, "host_addr", &p.host_addr, err);
+        if (r < 0)
+                return r;
+        r = get_port(args, "host_port", true, true, &p.host_port, err);
+        if (r < 0)
+                return r;
+        r = get_port(args, "guest_port", false, true, &p.container_port, err);
+        if (r < 0)
+                return r;
+        req->spec = p;
+        return 0;
+}
+
+int net_control_parse_request(const char *buf, size_t len, NetControlRequest *ret,
+                              WarrenError **err) {
+        _cleanup_json_ JsonValue *v = NULL;
+        int r;
+
+        if (len > NET_CONTROL_MAX_REQUEST)
+                return error_set(err, EFBIG, "request larger than %u bytes",
+                                 NET_CONTROL_MAX_REQUEST);
+        r = json_parse(buf, len, NET_CONTROL_MAX_REQUEST, &v, err);
+        if (r < 0)
+                return error_prefix(err, r, "parse request");
+        if (!json_is(v, JSON_OBJECT))
+                return error_set(err, EINVAL, "request must be a json object");
+
+        const char *cmd = json_string(json_get(v, "execute"));
+        if (!cmd)
+                return error_set(err, EINVAL, "`execute` must be a string");
+        const JsonValue *args = json_get(v, "arguments");
+        if (args && !json_is(args, JSON_OBJECT) && !json_is(args, JSON_NULL))
+                return error_set(err, EINVAL, "`arguments` must be an object");
+
+        NetControlRequest req = { .guest_addr.s_addr = htonl(INADDR_ANY) };
+        if (STREQ(cmd, "add_hostfwd")) {
+                req.command = NET_CONTROL_ADD_HOSTFWD;
+                r = parse_add(args, &req, err);
+                if (r < 0)
+                        return r;
+        } else if (STREQ(cmd, "remove_hostfwd")) {
+                req.command = NET_CONTROL_REMOVE_HOSTFWD;
+                const JsonValue *id = json_get(args, "id");
+                if (!json_is(id, JSON_INTEGER) || id->unsigned_big || id->u.integer < 1 ||
+                    id->u.integer > UINT32_MAX)
+                        return error_set(err, EINVAL, "`arguments.id` must be a positive integer");
+                req.id = (uint32_t) id->u.integer;
+        } else if (STREQ(cmd, "list_hostfwd"))
+                req.command = NET_CONTROL_LIST_HOSTFWD;
+        else
+                return error_set(err, EOPNOTSUPP, "unknown command `%.64s`", cmd);
+
+        *ret = req;
+        return 0;
+}
+
+static void gen_entry(JsonGen *g, const NetHostfwd *f) {
+        char host[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+        inet_ntop(AF_INET, &f->guest_addr, guest, sizeof(guest));
+        json_gen_begin_object(g);
+        json_gen_kv_int(g, "id", f->id);
+        json_gen_kv_string(g, "proto", net_proto_to_string(f->proto));
+        json_gen_kv_string(g, "host_addr", host);
+        json_gen_kv_int(g, "host_port", f->host_port);
+        json_gen_kv_string(g, "guest_addr", guest);
+        json_gen_kv_int(g, "guest_port", f->guest_port);
+        json_gen_end_object(g);
+}
+
+static void gen_entries(JsonGen *g, const NetHostfwd *items, size_t n) {
+        json_gen_begin_array(g);
+        for (size_t i = 0; i < n; i++)
+                gen_entry(g, &items[i]);
+        json_gen_end_array(g);
+}
+
+static char *finish(JsonGen *g) {
+        char *s = NULL;
+        if (json_gen_finish(g, &s, NULL, NULL) < 0)
+                return net_control_format_error(EIO, "cannot format the response");
+        return s;
+}
+
+char *net_control_format_entries(const NetHostfwd *items, size_t n) {
+        _cleanup_json_gen_ JsonGen *g = json_gen_new(false);
+        gen_entries(g, items, n);
+        return finish(g);
+}
+
+char *net_control_format_error(int code, const char *desc) {
+        _cleanup_json_gen_ JsonGen *g = json_gen_new(false);
+        const char *name = errno_name(code);
+        json_gen_begin_object(g);
+        json_gen_key(g, "error");
+        json_gen_begin_object(g);
+        json_gen_kv_string(g, "desc", desc ? desc : strerror(code));
+        json_gen_kv_string(g, "errno", name ? name : "EIO");
+        json_gen_kv_int(g, "code", code);
+        json_gen_end_object(g);
+        json_gen_end_object(g);
+        char *s = NULL;
+        if (json_gen_finish(g, &s, NULL, NULL) < 0) /* desc is not valid UTF-8 */
+                return xstrdup("{\"error\":{\"desc\":\"internal error\",\"errno\":\"EIO\","
+                               "\"code\":5}}");
+        return s;
+}
+
+int net_control_execute(NetHostfwdTable *t, const NetControlRequest *req, char **ret_response) {
+        _cleanup_error_ WarrenError *err = NULL;
+        _cleanup_json_gen_ JsonGen *g = json_gen_new(false);
+        size_t first = 0;
+        int r;
+
+        switch (req->command) {
+        case NET_CONTROL_ADD_HOSTFWD:
+                r = net_hostfwd_add(t, &req->spec, req->guest_addr, &first, &err);
+                if (r < 0)
+                        break;
+                json_gen_begin_object(g);
+                json_gen_key(g, "return");
+                json_gen_begin_object(g);
+                json_gen_kv_int(g, "id", t->items[first].id);
+                json_gen_key(g, "entries");
+                gen_entries(g, t->items + first, t->n - first);
+                json_gen_end_object(g);
+                json_gen_end_object(g);
+                break;
+        case NET_CONTROL_REMOVE_HOSTFWD:
+                r = net_hostfwd_remove(t, req->id, &err);
+                if (r < 0)
+                        break;
+                json_gen_begin_object(g);
+                json_gen_key(g, "return");
+                json_gen_begin_object(g);
+                json_gen_end_object(g);
+                json_gen_end_object(g);
+                break;
+        case NET_CONTROL_LIST_HOSTFWD:
+                r = 0;
+                json_gen_begin_object(g);
+                json_gen_key(g, "return");
+                json_gen_begin_object(g);
+                json_gen_key(g, "entries");
+                gen_entries(g, t->items, t->n);
+                json_gen_end_object(g);
+                json_gen_end_object(g);
+                break;
+        default:
+                r = error_set(&err, EOPNOTSUPP, "unknown command");
+        }
+        if (r < 0) {
+                *ret_response = net_control_format_error(err ? err->code : -r,
+                                                         err ? err->msg : NULL);
+                return r;
+        }
+        *ret_response = finish(g);
+        return 0;
+}
+
+int net_control_handle(NetHostfwdTable *t, const char *buf, size_t len, char **ret_response) {
+        _cleanup_error_ WarrenError *err = NULL;
+        NetControlRequest req;
+        int r = net_control_parse_request(buf, len, &req, &err);
+        if (r < 0) {
+                *ret_response = net_control_format_error(err->code, err->msg);
+                return r;
+        }
+        return net_control_execute(t, &req, ret_response);
+}
+
+int net_control_check_response(const char *buf, size_t len, WarrenError **err) {
+        _cleanup_json_ JsonValue *v = NULL;
+        int r = json_parse(buf, len, NET_CONTROL_MAX_REQUEST * 16, &v, err);
+        if (r < 0)
+                return error_prefix(err, -EPROTO, "malformed response");
+        if (json_is(json_get(v, "return"), JSON_OBJECT))
+                return 0;
+        const JsonValue *e = json_get(v, "error");
+        const char *desc = json_string(json_get(e, "desc"));
+        const JsonValue *code = json_get(e, "code");
+        if (!desc || !json_is(code, JSON_INTEGER) || code->u.integer <= 0 ||
+            code->u.integer > 4095)
+                return error_set(err, EPROTO, "malformed response");
+        return error_set(err, (int) code->u.integer, "%s", desc);
+}

@@ -1,0 +1,713 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "core/sandboxes.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "basic/fs-util.h"
+#include "basic/json.h"
+#include "basic/log.h"
+#include "basic/strv.h"
+#include "basic/xalloc.h"
+#include "core/containers.h"
+#include "core/host-info.h"
+#include "core/infra.h"
+#include "storage/container-store.h"
+#include "storage/filter.h"
+#include "storage/record.h"
+#include "userns/holder.h"
+
+#define SLIRP_ADDR "10.0.2.100"
+#define SLIRP_GATEWAY "10.0.2.2"
+#define SLIRP_DNS "10.0.2.3"
+#define EXT_KEY "warren"
+
+static int64_t now_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void sandbox_join_done(SandboxJoin *j) {
+        free(j->netns);
+        free(j->ipcns);
+        free(j->utsns);
+        free(j->hostname);
+        free(j->hosts_file);
+        free(j->resolv_file);
+        *j = (SandboxJoin){};
+}
+
+void sandbox_view_done(SandboxView *v) {
+        sandbox_clear(&v->sb);
+        strv_free(v->members);
+        *v = (SandboxView){};
+}
+
+void sandbox_views_free(SandboxView *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                sandbox_view_done(&v[i]);
+        free(v);
+}
+
+/* warren's own bookkeeping lives in extensions.warren: process start times, so that a
+ * recycled pid is never taken for the infra process or the network helper. */
+static uint64_t ext_u64(const Sandbox *sb, const char *key) {
+        uint64_t v = 0;
+        (void) json_get_uint64(json_get(sb->extensions, EXT_KEY), key, NULL, &v, NULL);
+        return v;
+}
+
+static void ext_set_u64(Sandbox *sb, const char *key, uint64_t v) {
+        if (!json_is(sb->extensions, JSON_OBJECT)) {
+                json_free(sb->extensions);
+                sb->extensions = json_new_object();
+        }
+        JsonValue *w = (JsonValue *) json_get(sb->extensions, EXT_KEY);
+        if (!json_is(w, JSON_OBJECT)) {
+                w = json_new_object();
+                json_object_set(sb->extensions, EXT_KEY, w);
+        }
+        json_object_set(w, key, json_new_integer((int64_t) v));
+}
+
+static bool sandbox_infra_alive(const Sandbox *sb) {
+        return sb->infra_pid > 0 && infra_alive((pid_t) sb->infra_pid, ext_u64(sb, "infraStartTime"));
+}
+
+static bool sandbox_net_alive(const Sandbox *sb) {
+        return sb->network_helper_pid > 0 &&
+               infra_alive((pid_t) sb->network_helper_pid, ext_u64(sb, "netStartTime"));
+}
+
+static const char *network_mode(const char *network) {
+        if (!network || STARTS_WITH(network, "slirp"))
+                return "slirp";
+        return network;
+}
+
+static const char *network_opts(const char *network) {
+        const char *c = network ? strchr(network, ':') : NULL;
+        return c ? c + 1 : NULL;
+}
+
+static int write_text(const char *dir, const char *name, const char *text, WarrenError **err) {
+        _cleanup_free_ char *p = path_join(dir, name);
+        return write_file_atomic(p, text, strlen(text), 0644, err);
+}
+
+static int write_sandbox_files(Engine *e, const Sandbox *sb, WarrenError **err) {
+        _cleanup_free_ char *dir = engine_sandbox_dir(e, sb->id);
+        int r = mkdir_p(dir, 0700, err);
+        if (r < 0)
+                return r;
+        const char *mode = sb->config.network.mode ? sb->config.network.mode : "none";
+        const char *hn = sb->config.hostname ? sb->config.hostname : sb->id;
+        _cleanup_free_ char *hosts = NULL;
+        if (STREQ(mode, "slirp"))
+                hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                  "%s\t%s\n%s\thost.containers.internal\n",
+                                  SLIRP_ADDR, hn, SLIRP_GATEWAY);
+        else
+                hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                  "127.0.1.1\t%s\n",
+                                  hn);
+        r = write_text(dir, "hosts", hosts, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *resolv = NULL;
+        if (STREQ(mode, "slirp"))
+                resolv = xstrdup("nameserver " SLIRP_DNS "\n");
+        else if (read_file_capped("/etc/resolv.conf", 64 * 1024, &resolv, NULL, NULL) < 0)
+                resolv = xstrdup("");
+        r = write_text(dir, "resolv.conf", resolv, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *hostname = xasprintf("%s\n", hn);
+        return write_text(dir, "hostname", hostname, err);
+}
+
+/* Start warren-net for the infra process; it exits when the infra process does. */
+static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
+        _cleanup_free_ char *prog = NULL;
+        int r = engine_program(e, "warren-net", &prog, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *dir = engine_sandbox_dir(e, sb->id);
+        _cleanup_free_ char *sock = path_join(dir, "net.sock");
+        _cleanup_free_ char *logp = path_join(dir, "net.log");
+        int pipefd[2];
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return error_set_errno(err, errno, "pipe");
+        _cleanup_strv_ char **argv = NULL;
+        strv_push(&argv, prog);
+        char fdbuf[16];
+        snprintf(fdbuf, sizeof(fdbuf), "%d", 3);
+        strv_push(&argv, "--ready-fd");
+        strv_push(&argv, fdbuf);
+        strv_push(&argv, "--api-socket");
+        strv_push(&argv, sock);
+        const char *opts = strmap_get(sb->config.network.options, "options");
+        if (opts && *opts) {
+                strv_push(&argv, "-o");
+                strv_push(&argv, opts);
+        }
+        for (size_t i = 0; i < sb->config.n_port_mappings; i++) {
+                const SandboxPortMapping *p = &sb->config.port_mappings[i];
+                char *spec = xasprintf("%s%s%lld:%lld/%s", p->host_ip ? p->host_ip : "",
+                                       p->host_ip ? ":" : "", (long long) p->host_port,
+                                       (long long) p->container_port,
+                                       p->protocol ? p->protocol : "tcp");
+                strv_push(&argv, "-p");
+                strv_consume(&argv, spec);
+        }
+        char pidbuf[32];
+        snprintf(pidbuf, sizeof(pidbuf), "%lld", (long long) sb->infra_pid);
+        strv_push(&argv, pidbuf);
+
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return error_set_errno(err, errno, "fork");
+        }
+        if (pid == 0) {
+                setsid();
+                int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                dup2(null, STDIN_FILENO);
+                dup2(logfd >= 0 ? logfd : null, STDOUT_FILENO);
+                dup2(logfd >= 0 ? logfd : null, STDERR_FILENO);
+                dup2(pipefd[1], 3); /* clears O_CLOEXEC on the copy */
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        close(pipefd[1]);
+        char c = 0;
+        ssize_t n;
+        while ((n = read(pipefd[0], &c, 1)) < 0 && errno == EINTR)
+                ;
+        close(pipefd[0]);
+        if (n != 1) {
+                int st = 0;
+                kill(pid, SIGKILL);
+                waitpid(pid, &st, 0);
+                _cleanup_free_ char *log = NULL;
+                (void) read_file_capped(logp, 4096, &log, NULL, NULL);
+                if (log) {
+                        char *nl = strrchr(log, '\n');
+                        if (nl && nl != log && !nl[1])
+                                *nl = 0;
+                }
+                return error_set(err, EIO, "the network helper failed%s%s",
+                                 log && *log ? ": " : "", log && *log ? log : "");
+        }
+        sb->network_helper_pid = pid;
+        ext_set_u64(sb, "netStartTime", holder_process_start_time(pid));
+        return 0;
+}
+
+static int start_infra(Engine *e, Sandbox *sb, WarrenError **err) {
+        _cleanup_free_ char *init = NULL;
+        int r = engine_program(e, "warren-init", &init, err);
+        if (r < 0)
+                return r;
+        const char *mode = sb->config.network.mode ? sb->config.network.mode : "none";
+        InfraOptions io = {
+                .init_path = init,
+                .hostname = sb->config.hostname,
+                .host_network = STREQ(mode, "host"),
+        };
+        InfraInfo info = {};
+        r = infra_start(&io, &info, err);
+        if (r < 0)
+                return r;
+        sb->infra_pid = info.pid;
+        ext_set_u64(sb, "infraStartTime", info.start_time);
+        free(sb->netns_path);
+        sb->netns_path = io.host_network ? NULL : infra_ns_path(info.pid, "net");
+        sb->network_helper_pid = 0;
+        if (STREQ(mode, "slirp")) {
+                r = start_net_helper(e, sb, err);
+                if (r < 0) {
+                        infra_stop(info.pid, info.start_time, 1000, NULL);
+                        sb->infra_pid = 0;
+                        return r;
+                }
+        }
+        free(sb->state);
+        sb->state = xstrdup("ready");
+        return 0;
+}
+
+static void stop_processes(Sandbox *sb) {
+        if (sandbox_net_alive(sb))
+                infra_stop((pid_t) sb->network_helper_pid, ext_u64(sb, "netStartTime"), 2000, NULL);
+        if (sandbox_infra_alive(sb))
+                infra_stop((pid_t) sb->infra_pid, ext_u64(sb, "infraStartTime"), 2000, NULL);
+        sb->infra_pid = 0;
+        sb->network_helper_pid = 0;
+        free(sb->state);
+        sb->state = xstrdup("notready");
+}
+
+static int parse_publish(Sandbox *sb, char *const *publish, WarrenError **err) {
+        STRV_FOREACH (p, publish) {
+                /* [hostip:]hostport:containerport[/proto]; ranges are expanded by warren-net,
+                 * which validates fully when it starts. Here: the common single-port form. */
+                _cleanup_free_ char *s = xstrdup(*p);
+                char *proto = strchr(s, '/');
+                if (proto)
+                        *proto++ = 0;
+                if (proto && !STREQ(proto, "tcp") && !STREQ(proto, "udp"))
+                        return error_set(err, EINVAL, "invalid -p `%s`: protocol must be tcp or udp",
+                                         *p);
+                _cleanup_strv_ char **parts = strv_split(s, ":");
+                size_t n = strv_length(parts);
+                if (n < 2 || n > 3)
+                        return error_set(err, EINVAL,
+                                         "invalid -p `%s`: expected [HOST-IP:]HOST-PORT:CONTAINER-PORT",
+                                         *p);
+                char *end;
+                long hp = strtol(parts[n - 2], &end, 10);
+                if (*end || hp < 0 || hp > 65535)
+                        return error_set(err, EINVAL, "invalid -p `%s`: bad host port", *p);
+                long cp = strtol(parts[n - 1], &end, 10);
+                if (*end || cp <= 0 || cp > 65535)
+                        return error_set(err, EINVAL, "invalid -p `%s`: bad container port", *p);
+                sb->config.port_mappings = xreallocarray(sb->config.port_mappings,
+                                                         sb->config.n_port_mappings + 1,
+                                                         sizeof(SandboxPortMapping));
+                SandboxPortMapping *m = &sb->config.port_mappings[sb->config.n_port_mappings++];
+                *m = (SandboxPortMapping){
+                        .protocol = xstrdup(proto ? proto : "tcp"),
+                        .container_port = cp,
+                        .host_port = hp,
+                        .host_ip = n == 3 ? xstrdup(parts[0]) : NULL,
+                };
+        }
+        return 0;
+}
+
+int sandboxes_create(Engine *e, const PodOptions *o, char **ret_id, WarrenError **err) {
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        sb.id = engine_new_id();
+        sb.name = o->name ? xstrdup(o->name) : xstrndup(sb.id, 12);
+        if (!store_name_valid(sb.name))
+                return error_set(err, EINVAL,
+                                 "invalid name `%s`: use letters, digits, '_', '.' and '-'",
+                                 sb.name);
+        sb.hidden = o->hidden;
+        sb.config.hostname = xstrdup(o->hostname ? o->hostname : sb.name);
+        if (strlen(sb.config.hostname) > 64)
+                sb.config.hostname[64] = 0;
+        const char *mode = network_mode(o->network);
+        if (!STREQ(mode, "slirp") && !STREQ(mode, "none") && !STREQ(mode, "host"))
+                return error_set(err, EINVAL, "invalid network `%s`: expected slirp, none or host",
+                                 o->network);
+        if (STREQ(mode, "slirp")) {
+                _cleanup_free_ char *why = NULL;
+                if (!host_probe_tun(&why)) {
+                        log_warning("%s: slirp networking is unavailable, using --network none",
+                                    why);
+                        mode = "none";
+                }
+        }
+        sb.config.network.mode = xstrdup(mode);
+        if (STREQ(mode, "slirp") && network_opts(o->network))
+                strmap_set(&sb.config.network.options, "options", network_opts(o->network));
+        if (o->publish && !STREQ(mode, "slirp"))
+                return error_set(err, EINVAL, "-p needs slirp networking, not `%s`", mode);
+        int r = parse_publish(&sb, o->publish, err);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (l, o->labels) {
+                const char *eq = strchr(*l, '=');
+                _cleanup_free_ char *k = xstrndup(*l, eq ? (size_t) (eq - *l) : strlen(*l));
+                if (!*k)
+                        return error_set(err, EINVAL, "invalid --label `%s`", *l);
+                strmap_set(&sb.config.labels, k, eq ? eq + 1 : "");
+        }
+        sb.runtime.name = xstrdup("warren-runtime");
+        sb.state = xstrdup("notready");
+        sb.created_at = now_ns();
+
+        /* The record first: a taken name fails before any process starts. */
+        r = sandbox_store_create(e->sandboxes, &sb, err);
+        if (r < 0)
+                return r;
+        r = write_sandbox_files(e, &sb, err);
+        if (r >= 0)
+                r = start_infra(e, &sb, err);
+        if (r >= 0)
+                r = sandbox_store_update_paths(e->sandboxes, sb.id, &sb,
+                                               (char *[]){ "infra_pid", "network_helper_pid",
+                                                           "netns_path", "state", "extensions",
+                                                           NULL },
+                                               NULL, err);
+        if (r < 0) {
+                stop_processes(&sb);
+                _cleanup_free_ char *dir = engine_sandbox_dir(e, sb.id);
+                rm_rf(dir, NULL);
+                sandbox_store_delete(e->sandboxes, sb.id, NULL);
+                return r;
+        }
+        if (ret_id)
+                *ret_id = xstrdup(sb.id);
+        return 0;
+}
+
+static int members(Engine *e, const char *id, StoreList *ret, WarrenError **err) {
+        _cleanup_free_ char *expr = xasprintf("sandbox==%s", id);
+        _cleanup_filter_ Filter *f = NULL;
+        int r = filter_parse(expr, &f, err);
+        if (r < 0)
+                return r;
+        return container_store_list(e->containers, f, ret, err);
+}
+
+int sandboxes_join_info(Engine *e, const char *id, SandboxJoin *ret, WarrenError **err) {
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        int r = sandbox_store_get(e->sandboxes, id, &sb, err);
+        if (r < 0)
+                return r;
+        if (!sandbox_infra_alive(&sb))
+                return error_set(err, ESRCH, "sandbox `%s` is not running; start it with `warren "
+                                             "pod start %s`",
+                                 sb.name, sb.name);
+        SandboxJoin j = {};
+        const char *mode = sb.config.network.mode ? sb.config.network.mode : "none";
+        j.host_network = STREQ(mode, "host");
+        if (!j.host_network)
+                j.netns = infra_ns_path((pid_t) sb.infra_pid, "net");
+        j.ipcns = infra_ns_path((pid_t) sb.infra_pid, "ipc");
+        j.utsns = infra_ns_path((pid_t) sb.infra_pid, "uts");
+        j.hostname = sb.config.hostname ? xstrdup(sb.config.hostname) : NULL;
+        _cleanup_free_ char *dir = engine_sandbox_dir(e, sb.id);
+        j.hosts_file = path_join(dir, "hosts");
+        j.resolv_file = path_join(dir, "resolv.conf");
+        *ret = j;
+        return 0;
+}
+
+int sandboxes_add_member(Engine *e, const char *id, const char *container_name,
+                         WarrenError **err) {
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        int r = sandbox_store_get(e->sandboxes, id, &sb, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *dir = engine_sandbox_dir(e, sb.id);
+        _cleanup_free_ char *path = path_join(dir, "hosts");
+        _cleanup_unlock_ int lock = -1;
+        _cleanup_free_ char *lockp = path_join(dir, "hosts.lock");
+        r = lock_file(lockp, true, &lock, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *text = NULL;
+        r = read_file_capped(path, 1 << 20, &text, NULL, err);
+        if (r < 0)
+                return r;
+        const char *mode = sb.config.network.mode ? sb.config.network.mode : "none";
+        _cleanup_free_ char *line =
+                xasprintf("%s\t%s\n", STREQ(mode, "slirp") ? SLIRP_ADDR : "127.0.1.1", container_name);
+        if (strstr(text, line))
+                return 0;
+        _cleanup_free_ char *updated = xasprintf("%s%s", text, line);
+        /* Rewrite in place: the file is bind-mounted into running members, and a rename would
+         * leave them with the old inode. */
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0)
+                return error_set_errno(err, errno, "open `%s`", path);
+        r = write_all(fd, updated, strlen(updated));
+        close(fd);
+        if (r < 0)
+                return error_set_errno(err, -r, "write `%s`", path);
+        return 0;
+}
+
+static const char *view_status(const SandboxView *v) {
+        if (!v->infra_alive)
+                return "Exited";
+        size_t n = strv_length(v->members);
+        if (n == 0 || v->n_running == n)
+                return "Running";
+        if (v->n_running == 0)
+                return "Created";
+        return "Degraded";
+}
+
+static int fill_view(Engine *e, const Sandbox *sb, SandboxView *v, WarrenError **err) {
+        *v = (SandboxView){};
+        sandbox_copy(&v->sb, sb);
+        v->infra_alive = !e->rebooted && sandbox_infra_alive(sb);
+        v->net_helper_alive = !e->rebooted && sandbox_net_alive(sb);
+        v->members = xnew(char *, 1);
+        _cleanup_(store_list_clear) StoreList l = {};
+        int r = members(e, sb->id, &l, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < l.n; i++) {
+                const Container *c = CONTAINER_LIST_AT(&l, i);
+                strv_push(&v->members, c->id);
+                _cleanup_(container_view_done) ContainerView cv = {};
+                if (containers_get(e, c->id, &cv, NULL) >= 0 && cv.state == CONTAINER_RUNNING)
+                        v->n_running++;
+        }
+        v->status = view_status(v);
+        return 0;
+}
+
+int sandboxes_get(Engine *e, const char *key, SandboxView *ret, WarrenError **err) {
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        int r = sandbox_store_get(e->sandboxes, key, &sb, err);
+        if (r < 0)
+                return r;
+        return fill_view(e, &sb, ret, err);
+}
+
+int sandboxes_list(Engine *e, bool include_hidden, SandboxView **ret, size_t *ret_n,
+                   WarrenError **err) {
+        _cleanup_(store_list_clear) StoreList l = {};
+        int r = sandbox_store_list(e->sandboxes, NULL, &l, err);
+        if (r < 0)
+                return r;
+        SandboxView *v = xnew(SandboxView, l.n + 1);
+        size_t n = 0;
+        for (size_t i = 0; i < l.n; i++) {
+                const Sandbox *sb = STORE_LIST_AT(&l, Sandbox, i);
+                if (sb->hidden && !include_hidden)
+                        continue;
+                r = fill_view(e, sb, &v[n], err);
+                if (r < 0) {
+                        sandbox_views_free(v, n);
+                        return r;
+                }
+                n++;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+int sandboxes_start(Engine *e, const char *key, WarrenError **err) {
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        int r = sandbox_store_get(e->sandboxes, key, &sb, err);
+        if (r < 0)
+                return r;
+        if (!sandbox_infra_alive(&sb) || e->rebooted) {
+                r = write_sandbox_files(e, &sb, err);
+                if (r < 0)
+                        return r;
+                r = start_infra(e, &sb, err);
+                if (r < 0)
+                        return error_prefix(err, r, "start sandbox `%s`", sb.name);
+                r = sandbox_store_update_paths(e->sandboxes, sb.id, &sb,
+                                               (char *[]){ "infra_pid", "network_helper_pid",
+                                                           "netns_path", "state", "extensions",
+                                                           NULL },
+                                               NULL, err);
+                if (r < 0) {
+                        stop_processes(&sb);
+                        return r;
+                }
+        }
+        if (sb.hidden)
+                return 0; /* the implicit sandbox's one member is started by its caller */
+        _cleanup_(store_list_clear) StoreList l = {};
+        r = members(e, sb.id, &l, err);
+        if (r < 0)
+                return r;
+        int ret = 0;
+        for (size_t i = 0; i < l.n; i++) {
+                const Container *c = CONTAINER_LIST_AT(&l, i);
+                _cleanup_(container_view_done) ContainerView cv = {};
+                if (containers_get(e, c->id, &cv, NULL) < 0 || cv.state == CONTAINER_RUNNING)
+                        continue;
+                _cleanup_error_ WarrenError *cerr = NULL;
+                int q = containers_start(e, c->id, &cerr);
+                if (q < 0 && ret == 0) {
+                        ret = error_prefix(&cerr, q, "start member `%s`", c->name);
+                        error_move(err, TAKE_PTR(cerr));
+                }
+        }
+        return ret;
+}
+
+int sandboxes_stop(Engine *e, const char *key, int timeout_s, WarrenError **err) {
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        int r = sandbox_store_get(e->sandboxes, key, &sb, err);
+        if (r < 0)
+                return r;
+        _cleanup_(store_list_clear) StoreList l = {};
+        r = members(e, sb.id, &l, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < l.n; i++) {
+                const Container *c = CONTAINER_LIST_AT(&l, i);
+                _cleanup_(container_view_done) ContainerView cv = {};
+                if (containers_get(e, c->id, &cv, NULL) < 0 || cv.state == CONTAINER_STOPPED ||
+                    cv.state == CONTAINER_CREATED)
+                        continue;
+                r = containers_stop(e, c->id, timeout_s, err);
+                if (r < 0)
+                        return error_prefix(err, r, "stop member `%s`", c->name);
+        }
+        stop_processes(&sb);
+        return sandbox_store_update_paths(e->sandboxes, sb.id, &sb,
+                                          (char *[]){ "infra_pid", "network_helper_pid", "state",
+                                                      NULL },
+                                          NULL, err);
+}
+
+int sandboxes_kill(Engine *e, const char *key, int sig, WarrenError **err) {
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        int r = sandbox_store_get(e->sandboxes, key, &sb, err);
+        if (r < 0)
+                return r;
+        _cleanup_(store_list_clear) StoreList l = {};
+        r = members(e, sb.id, &l, err);
+        if (r < 0)
+                return r;
+        size_t killed = 0;
+        for (size_t i = 0; i < l.n; i++) {
+                const Container *c = CONTAINER_LIST_AT(&l, i);
+                _cleanup_(container_view_done) ContainerView cv = {};
+                if (containers_get(e, c->id, &cv, NULL) < 0 || cv.state != CONTAINER_RUNNING)
+                        continue;
+                r = containers_kill(e, c->id, sig, err);
+                if (r < 0)
+                        return error_prefix(err, r, "kill member `%s`", c->name);
+                killed++;
+        }
+        if (killed == 0)
+                return error_set(err, ESRCH, "pod `%s` has no running containers", sb.name);
+        return 0;
+}
+
+int sandboxes_restart(Engine *e, const char *key, int timeout_s, WarrenError **err) {
+        int r = sandboxes_stop(e, key, timeout_s, err);
+        if (r < 0)
+                return r;
+        return sandboxes_start(e, key, err);
+}
+
+int sandboxes_remove(Engine *e, const char *key, bool force, WarrenError **err) {
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        int r = sandbox_store_get(e->sandboxes, key, &sb, err);
+        if (r < 0)
+                return r;
+        _cleanup_(store_list_clear) StoreList l = {};
+        r = members(e, sb.id, &l, err);
+        if (r < 0)
+                return r;
+        if (!force)
+                for (size_t i = 0; i < l.n; i++) {
+                        const Container *c = CONTAINER_LIST_AT(&l, i);
+                        _cleanup_(container_view_done) ContainerView cv = {};
+                        if (containers_get(e, c->id, &cv, NULL) >= 0 &&
+                            (cv.state == CONTAINER_RUNNING || cv.state == CONTAINER_PAUSED))
+                                return error_set(err, EBUSY,
+                                                 "pod `%s` has running container `%s`; stop it "
+                                                 "first or use -f",
+                                                 sb.name, c->name);
+                }
+        for (size_t i = 0; i < l.n; i++) {
+                const Container *c = CONTAINER_LIST_AT(&l, i);
+                _cleanup_error_ WarrenError *cerr = NULL;
+                r = containers_remove(e, c->id, true, &cerr);
+                if (r < 0 && r != -ENOENT) {
+                        error_prefix(&cerr, r, "remove member `%s`", c->name);
+                        return error_move(err, TAKE_PTR(cerr));
+                }
+        }
+        stop_processes(&sb);
+        _cleanup_free_ char *dir = engine_sandbox_dir(e, sb.id);
+        r = rm_rf(dir, err);
+        if (r < 0)
+                return r;
+        _cleanup_error_ WarrenError *derr = NULL;
+        r = sandbox_store_delete(e->sandboxes, sb.id, &derr);
+        if (r < 0 && r != -ENOENT)
+                return error_move(err, TAKE_PTR(derr));
+        return 0;
+}
+
+int sandboxes_wait(Engine *e, const char *key, WarrenError **err) {
+        for (;;) {
+                _cleanup_(sandbox_clear) Sandbox sb = {};
+                int r = sandbox_store_get(e->sandboxes, key, &sb, err);
+                if (r < 0)
+                        return r;
+                if (!sandbox_infra_alive(&sb))
+                        return 0;
+                (void) waitpid((pid_t) sb.infra_pid, NULL, WNOHANG);
+                nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+        }
+}
+
+JsonValue *sandboxes_inspect_json(Engine *e, const SandboxView *v) {
+        const Sandbox *sb = &v->sb;
+        JsonValue *o = json_new_object();
+        json_object_set(o, "Id", json_new_string(sb->id));
+        json_object_set(o, "Name", json_new_string(sb->name ? sb->name : ""));
+        json_object_set(o, "State", json_new_string(v->status));
+        json_object_set(o, "Hostname", json_new_string(sb->config.hostname ? sb->config.hostname : ""));
+        json_object_set(o, "Created", json_new_integer(sb->created_at));
+        JsonValue *infra = json_new_object();
+        json_object_set(infra, "Pid", json_new_integer(v->infra_alive ? sb->infra_pid : 0));
+        json_object_set(infra, "Running", json_new_bool(v->infra_alive));
+        json_object_set(o, "Infra", infra);
+        JsonValue *net = json_new_object();
+        json_object_set(net, "Mode", json_new_string(sb->config.network.mode ? sb->config.network.mode : ""));
+        json_object_set(net, "NetNSPath", json_new_string(sb->netns_path ? sb->netns_path : ""));
+        json_object_set(net, "HelperPid",
+                        json_new_integer(v->net_helper_alive ? sb->network_helper_pid : 0));
+        json_object_set(net, "HelperRunning", json_new_bool(v->net_helper_alive));
+        JsonValue *ports = json_new_array();
+        for (size_t i = 0; i < sb->config.n_port_mappings; i++) {
+                const SandboxPortMapping *p = &sb->config.port_mappings[i];
+                JsonValue *pm = json_new_object();
+                json_object_set(pm, "HostIp", json_new_string(p->host_ip ? p->host_ip : ""));
+                json_object_set(pm, "HostPort", json_new_integer(p->host_port));
+                json_object_set(pm, "ContainerPort", json_new_integer(p->container_port));
+                json_object_set(pm, "Protocol", json_new_string(p->protocol ? p->protocol : "tcp"));
+                json_array_append(ports, pm);
+        }
+        json_object_set(net, "Ports", ports);
+        json_object_set(o, "Network", net);
+        JsonValue *labels = json_new_object();
+        for (char **l = sb->config.labels; l && l[0] && l[1]; l += 2)
+                json_object_set(labels, l[0], json_new_string(l[1]));
+        json_object_set(o, "Labels", labels);
+        JsonValue *m = json_new_array();
+        STRV_FOREACH (id, v->members)
+                json_array_append(m, json_new_string(*id));
+        json_object_set(o, "Containers", m);
+        json_object_set(o, "NumContainers", json_new_integer((int64_t) strv_length(v->members)));
+        return o;
+}
+
+int sandboxes_top(Engine *e, const char *key, char ***ret_lines, WarrenError **err) {
+        _cleanup_(sandbox_view_done) SandboxView v = {};
+        int r = sandboxes_get(e, key, &v, err);
+        if (r < 0)
+                return r;
+        char **all = xnew(char *, 1);
+        STRV_FOREACH (id, v.members) {
+                _cleanup_strv_ char **lines = NULL;
+                if (containers_top(e, *id, &lines, NULL) < 0)
+                        continue;
+                STRV_FOREACH (l, lines) {
+                        if (all[0] && l == lines)
+                                continue; /* one header */
+                        strv_push(&all, *l);
+                }
+        }
+        *ret_lines = all;
+        return 0;
+}

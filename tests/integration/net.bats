@@ -1,0 +1,329 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# warren-net, the libslirp network helper, on network namespaces the tests create themselves
+# (`unshare -Urn sleep infinity` holders). Traffic stays on loopback and in those namespaces.
+# pass: rootless
+
+load helpers
+
+WARREN_NET=$WARREN_STAGE/bin/warren-net
+PY=/usr/bin/python3
+
+setup_file() {
+        # one small tool for servers and clients: no nc flavour differences, no sleeps
+        cat >"$BATS_FILE_TMPDIR/nettool.py" <<'EOF'
+import socket, struct, sys, os, time
+
+def ready(path):
+    open(path + ".tmp", "w").close()
+    os.rename(path + ".tmp", path)
+
+mode = sys.argv[1]
+if mode == "free-port":
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if sys.argv[2] == "tcp" else socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])
+elif mode == "tcp-serve":  # ADDR PORT REPLY OUTFILE READYFILE: one connection, record peer + data
+    addr, port, reply, out, rdy = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port)); s.listen(5); ready(rdy)
+    while True:
+        c, peer = s.accept()
+        data = c.recv(4096)
+        c.sendall(reply.encode())
+        c.close()
+        with open(out, "a") as f:
+            f.write("peer=%s data=%s\n" % (peer[0], data.decode(errors="replace")))
+elif mode == "tcp-client":  # HOST PORT MSG
+    s = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=3)
+    s.sendall(sys.argv[4].encode()); s.shutdown(socket.SHUT_WR)
+    print(s.recv(4096).decode())
+elif mode == "udp-echo":  # PORT READYFILE: reply "echo:<data>" with the peer address
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", int(sys.argv[2]))); ready(sys.argv[3])
+    while True:
+        data, peer = s.recvfrom(4096)
+        s.sendto(b"echo:" + data + b" from " + peer[0].encode(), peer)
+elif mode == "udp-client":  # HOST PORT MSG
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
+    for _ in range(10):
+        s.sendto(sys.argv[4].encode(), (sys.argv[2], int(sys.argv[3])))
+        try:
+            print(s.recv(4096).decode()); sys.exit(0)
+        except socket.timeout:
+            pass
+    sys.exit(1)
+elif mode == "dns-serve":  # ADDR NAME IPV4 READYFILE: answer A queries for NAME, NXDOMAIN else
+    addr, name, ip, rdy = sys.argv[2], sys.argv[3].rstrip(".").lower(), sys.argv[4], sys.argv[5]
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((addr, 53)); ready(rdy)
+    while True:
+        q, peer = s.recvfrom(512)
+        tid, flags, qd = struct.unpack("!HHH", q[:6])
+        i, labels = 12, []
+        while q[i]:
+            labels.append(q[i + 1:i + 1 + q[i]].decode().lower()); i += 1 + q[i]
+        qtype = struct.unpack("!H", q[i + 1:i + 3])[0]
+        question = q[12:i + 5]
+        known = ".".join(labels) == name
+        hit = known and qtype == 1
+        hdr = struct.pack("!HHHHHH", tid, 0x8180 if known else 0x8183, 1, 1 if hit else 0, 0, 0)
+        ans = b""
+        if hit:
+            ans = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(ip)
+        s.sendto(hdr + question + ans, peer)
+EOF
+}
+
+setup() {
+        common_setup
+        require_feature userns tun
+        [ -x "$PY" ] || skip "needs python3"
+        HOLDER_PID=
+        HELPER_PID=
+        BG_PIDS=()
+        TOOL=$BATS_FILE_TMPDIR/nettool.py
+}
+
+teardown() {
+        local p
+        for p in "${BG_PIDS[@]}" $HELPER_PID $HOLDER_PID; do
+                kill "$p" 2>/dev/null || true
+        done
+}
+
+# netns_differs PID OTHER: PID has left OTHER's network namespace (unshare is done).
+netns_differs() {
+        [ "$(readlink "/proc/$1/ns/net")" != "$(readlink "/proc/$2/ns/net")" ]
+}
+
+# A holder process in a new user + network namespace.
+start_holder() {
+        unshare --user --map-root-user --net sleep infinity 3>&- &
+        HOLDER_PID=$!
+        wait_for netns_differs "$HOLDER_PID" $$
+}
+
+in_ns() {
+        nsenter --user --net --preserve-credentials -t "$HOLDER_PID" "$@"
+}
+
+# start_helper [OPTIONS...]: warren-net for the holder, waiting for its ready signal.
+start_helper() {
+        rm -f "$TEST_TMP/ready"
+        "$WARREN_NET" --api-socket "$TEST_TMP/net.sock" --ready-fd 3 "$@" "$HOLDER_PID" \
+                3>"$TEST_TMP/ready" >"$TEST_TMP/net.out" 2>"$TEST_TMP/net.err" &
+        HELPER_PID=$!
+        if ! wait_for grep -q 1 "$TEST_TMP/ready"; then
+                cat "$TEST_TMP/net.err" >&2
+                return 1
+        fi
+}
+
+bg() {
+        "$@" 3>&- &
+        BG_PIDS+=($!)
+}
+
+free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
+
+@test "net: tap0 gets 10.0.2.100/24, the default route via 10.0.2.2 and MTU 65520" {
+        start_holder
+        start_helper
+        run in_ns ip -4 addr show dev tap0
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "inet 10.0.2.100/24"
+        run in_ns ip link show dev tap0
+        assert_contains "$output" "mtu 65520"
+        assert_contains "$output" "UP"
+        run in_ns ip link show dev lo
+        assert_contains "$output" "UP"
+        run in_ns ip route show default
+        assert_contains "$output" "default via 10.0.2.2 dev tap0"
+}
+
+@test "net: mtu and cidr options" {
+        start_holder
+        start_helper --mtu 1500 -o cidr=10.9.0.0/24
+        run in_ns ip -4 addr show dev tap0
+        assert_contains "$output" "inet 10.9.0.100/24"
+        run in_ns ip link show dev tap0
+        assert_contains "$output" "mtu 1500"
+        run in_ns ip route show default
+        assert_contains "$output" "default via 10.9.0.2"
+}
+
+@test "net: bad options are refused with a message" {
+        run "$WARREN_NET" --mtu 10 1
+        [ "$status" -eq 2 ]
+        assert_contains "$output" "mtu \`10\`"
+        run "$WARREN_NET" -p 80:90-91 1
+        [ "$status" -eq 2 ]
+        assert_contains "$output" "port \`80:90-91\`"
+        run "$WARREN_NET"
+        [ "$status" -eq 2 ]
+        assert_contains "$output" "no target"
+}
+
+@test "net: the host's loopback is not reachable at 10.0.2.2 by default" {
+        local port
+        port=$(free_port)
+        bg "$PY" "$TOOL" tcp-serve 127.0.0.1 "$port" hello-host "$TEST_TMP/srv.log" "$TEST_TMP/srv.ready"
+        wait_for test -e "$TEST_TMP/srv.ready"
+        start_holder
+        start_helper
+        run in_ns "$PY" "$TOOL" tcp-client 10.0.2.2 "$port" x
+        [ "$status" -ne 0 ]
+        assert_not_contains "$output" "hello-host"
+}
+
+@test "net: allow_host_loopback makes the host's 127.0.0.1 reachable at 10.0.2.2" {
+        local port
+        port=$(free_port)
+        bg "$PY" "$TOOL" tcp-serve 127.0.0.1 "$port" hello-host "$TEST_TMP/srv.log" "$TEST_TMP/srv.ready"
+        wait_for test -e "$TEST_TMP/srv.ready"
+        start_holder
+        start_helper --allow-host-loopback
+        run in_ns "$PY" "$TOOL" tcp-client 10.0.2.2 "$port" from-ns
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "hello-host"
+        # the host sees the helper's loopback connection
+        run cat "$TEST_TMP/srv.log"
+        assert_contains "$output" "peer=127.0.0.1 data=from-ns"
+}
+
+@test "net: a published TCP port reaches a server in the namespace, client shown as 10.0.2.2" {
+        local hp
+        hp=$(free_port)
+        start_holder
+        start_helper -p "127.0.0.1:$hp:8080"
+        run cat "$TEST_TMP/net.out"
+        assert_contains "$output" "published 127.0.0.1:$hp:8080/tcp"
+        bg in_ns "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
+        wait_for test -e "$TEST_TMP/ns.ready"
+        run "$PY" "$TOOL" tcp-client 127.0.0.1 "$hp" ping
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "pong"
+        wait_for grep -q ping "$TEST_TMP/ns.log"
+        run cat "$TEST_TMP/ns.log"
+        assert_contains "$output" "peer=10.0.2.2 data=ping"
+}
+
+@test "net: a published UDP port round-trips" {
+        local hp
+        hp=$(free_port udp)
+        start_holder
+        start_helper -p "127.0.0.1:$hp:9090/udp"
+        bg in_ns "$PY" "$TOOL" udp-echo 9090 "$TEST_TMP/ns.ready"
+        wait_for test -e "$TEST_TMP/ns.ready"
+        run "$PY" "$TOOL" udp-client 127.0.0.1 "$hp" datagram
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "echo:datagram from 10.0.2.2"
+}
+
+@test "net: control socket adds, lists and removes ports; a port in use is a clear error" {
+        local busy hp
+        start_holder
+        start_helper
+        [ "$(stat -c %a "$TEST_TMP/net.sock")" = 600 ]
+        busy=$(free_port)
+        bg "$PY" "$TOOL" tcp-serve 127.0.0.1 "$busy" x "$TEST_TMP/busy.log" "$TEST_TMP/busy.ready"
+        wait_for test -e "$TEST_TMP/busy.ready"
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" \
+                "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":$busy,\"guest_port\":80}}"
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "EADDRINUSE"
+        assert_contains "$output" "host port \`127.0.0.1:$busy/tcp\` is already in use"
+
+        # host port 0: the helper picks one and says which
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" \
+                '{"execute":"add_hostfwd","arguments":{"spec":"127.0.0.1:0:8080"}}'
+        [ "$status" -eq 0 ]
+        assert_contains "$output" '"id":1'
+        hp=$(printf '%s' "$output" | sed -n 's/.*"host_port":\([0-9]*\).*/\1/p')
+        [ -n "$hp" ] && [ "$hp" -gt 0 ]
+        bg in_ns "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
+        wait_for test -e "$TEST_TMP/ns.ready"
+        run "$PY" "$TOOL" tcp-client 127.0.0.1 "$hp" ping
+        assert_contains "$output" "pong"
+
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" '{"execute":"list_hostfwd"}'
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "\"host_port\":$hp"
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" \
+                '{"execute":"remove_hostfwd","arguments":{"id":1}}'
+        [ "$status" -eq 0 ]
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" '{"execute":"list_hostfwd"}'
+        assert_contains "$output" '"entries":[]'
+        run "$PY" "$TOOL" tcp-client 127.0.0.1 "$hp" ping
+        [ "$status" -ne 0 ]
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" '{"execute":"nope"}'
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "unknown command"
+}
+
+@test "net: DNS at 10.0.2.3 is forwarded to the host's resolver (a 127.0.0.x one)" {
+        # An unprivileged user cannot bind port 53 on the real host, so the "host" here is a
+        # namespace of our own (HOST_PID): the resolver and warren-net run in it, and the
+        # container namespace is created from inside it.
+        unshare --user --map-root-user --net sh -c 'ip link set lo up && exec sleep infinity' 3>&- &
+        local host_pid=$!
+        BG_PIDS+=($host_pid)
+        wait_for netns_differs "$host_pid" $$
+        local on_host=(nsenter --user --net --preserve-credentials -t "$host_pid")
+        wait_for "${on_host[@]}" ip addr show lo up
+        bg "${on_host[@]}" "$PY" "$TOOL" dns-serve 127.0.0.53 db.example.test 192.0.2.7 "$TEST_TMP/dns.ready"
+        wait_for test -e "$TEST_TMP/dns.ready"
+        printf 'nameserver 127.0.0.53\noptions edns0\n' >"$TEST_TMP/resolv.conf"
+
+        "${on_host[@]}" unshare --user --map-root-user --net sleep infinity 3>&- &
+        HOLDER_PID=$!
+        wait_for netns_differs "$HOLDER_PID" "$host_pid"
+        rm -f "$TEST_TMP/ready"
+        "${on_host[@]}" "$WARREN_NET" --ready-fd 3 --resolv-conf "$TEST_TMP/resolv.conf" \
+                "$HOLDER_PID" 3>"$TEST_TMP/ready" 2>"$TEST_TMP/net.err" &
+        HELPER_PID=$!
+        wait_for grep -q 1 "$TEST_TMP/ready"
+
+        run in_ns busybox nslookup db.example.test 10.0.2.3
+        echo "$output"
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "192.0.2.7"
+        run in_ns busybox nslookup missing.example.test 10.0.2.3
+        assert_contains "$output" "NXDOMAIN"
+}
+
+@test "net: the helper exits when the holder process exits" {
+        start_holder
+        start_helper
+        kill "$HOLDER_PID"
+        local rc=0
+        timeout 10 tail --pid="$HELPER_PID" -f /dev/null
+        wait "$HELPER_PID" || rc=$?
+        [ "$rc" -eq 0 ]
+        run cat "$TEST_TMP/net.err"
+        assert_contains "$output" "holder process exited"
+        [ ! -e "$TEST_TMP/net.sock" ]
+}
+
+@test "net: a killed helper is detectable: process gone, tap0 gone from the namespace" {
+        start_holder
+        start_helper
+        run in_ns ip link show dev tap0
+        [ "$status" -eq 0 ]
+        kill -9 "$HELPER_PID"
+        local rc=0
+        wait "$HELPER_PID" || rc=$?
+        [ "$rc" -eq 137 ]
+        ! kill -0 "$HELPER_PID" 2>/dev/null
+        wait_for sh -c "! nsenter --user --net --preserve-credentials -t $HOLDER_PID ip link show dev tap0"
+}
+
+@test "net: SIGTERM stops the helper cleanly" {
+        start_holder
+        start_helper
+        kill -TERM "$HELPER_PID"
+        local rc=0
+        wait "$HELPER_PID" || rc=$?
+        [ "$rc" -eq 0 ]
+        run cat "$TEST_TMP/net.err"
+        assert_contains "$output" "signal TERM"
+}
