@@ -139,7 +139,8 @@ static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
         if (r < 0)
                 return r;
         _cleanup_free_ char *dir = engine_sandbox_dir(e, sb->id);
-        _cleanup_free_ char *sock = path_join(dir, "net.sock");
+        /* Unix socket paths are limited to 107 bytes: keep it short, in the runtime dir. */
+        _cleanup_free_ char *sock = xasprintf("%s/net-%.12s.sock", e->run_dir, sb->id);
         _cleanup_free_ char *logp = path_join(dir, "net.log");
         int pipefd[2];
         if (pipe2(pipefd, O_CLOEXEC) < 0)

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <string.h>
 
 #include "basic/json.h"
@@ -394,8 +395,14 @@ int spec_generate(const SpecInputs *in, JsonValue **ret, WarrenError **err) {
         JsonValue *rl = json_new_array();
         JsonValue *nofile = json_new_object();
         json_object_set(nofile, "type", json_new_string("RLIMIT_NOFILE"));
-        json_object_set(nofile, "hard", json_new_integer(1048576));
-        json_object_set(nofile, "soft", json_new_integer(1048576));
+        /* As podman: as many files as the caller may have, since a user namespace cannot
+         * raise a hard limit. */
+        struct rlimit rl_nofile = { .rlim_cur = 1048576, .rlim_max = 1048576 };
+        (void) getrlimit(RLIMIT_NOFILE, &rl_nofile);
+        if (rl_nofile.rlim_max == RLIM_INFINITY || rl_nofile.rlim_max > 1048576)
+                rl_nofile.rlim_max = 1048576;
+        json_object_set(nofile, "hard", json_new_integer((int64_t) rl_nofile.rlim_max));
+        json_object_set(nofile, "soft", json_new_integer((int64_t) rl_nofile.rlim_max));
         json_array_append(rl, nofile);
         json_object_set(proc, "rlimits", rl);
 
@@ -404,7 +411,10 @@ int spec_generate(const SpecInputs *in, JsonValue **ret, WarrenError **err) {
         json_object_set(root, "path", json_new_string(in->rootfs));
         json_object_set(root, "readonly", json_new_bool(opts->read_only));
         json_object_set(spec, "root", root);
-        json_object_set(spec, "hostname", json_new_string(hostname));
+        /* A joined UTS namespace (the sandbox's) already carries the hostname; the runtime
+         * refuses to set one in a namespace that is not its own. */
+        if (!in->utsns_path)
+                json_object_set(spec, "hostname", json_new_string(hostname));
 
         /* mounts */
         JsonValue *mounts = json_new_array();
