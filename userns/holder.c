@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -74,6 +75,7 @@ int holder_find(const char *rundir, HolderInfo *ret, WarrenError **err) {
 /* The holder itself: detach from the caller's session and stdio, make mounts slave so host
  * mounts propagate in and ours never out, report ready, then wait for SIGTERM. */
 static int holder_main(int sync_fd, void *userdata, WarrenError **err) {
+        (void) prctl(PR_SET_NAME, "warren-holder");
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return error_set_errno(err, errno, "make the holder's mounts slave");
         if (setgroups(0, NULL) < 0 && errno != EPERM)

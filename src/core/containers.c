@@ -603,7 +603,20 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
         container_ext_set_bool(&c, "autoRemove", o->rm);
         if (o->init)
                 container_ext_set_bool(&c, "init", true);
-        r = container_store_create(e->containers, &c, err);
+        _cleanup_error_ WarrenError *cerr = NULL;
+        for (int attempt = 0;; attempt++) {
+                r = container_store_create(e->containers, &c, &cerr);
+                /* A generated name that someone took meanwhile: draw another. */
+                if (r < 0 && !o->name && attempt < 32 && store_is_name_conflict(cerr)) {
+                        cerr = error_free(cerr);
+                        free(c.name);
+                        c.name = engine_random_name();
+                        continue;
+                }
+                break;
+        }
+        if (r < 0)
+                error_move(err, TAKE_PTR(cerr));
         if (r < 0) {
                 if (store_is_name_conflict(err ? *err : NULL)) {
                         error_free(err ? TAKE_PTR(*err) : NULL);
@@ -613,7 +626,7 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
         }
         undo.record = true;
         if (o->pod)
-                (void) sandboxes_add_member(e, sandbox_id, name, NULL);
+                (void) sandboxes_add_member(e, sandbox_id, c.name, NULL);
 
         /* The monitor runs `RUNTIME create` now; `start` comes later. */
         r = container_spawn_monitor(e, &c, false, err);

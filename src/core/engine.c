@@ -164,17 +164,23 @@ char *engine_new_id(void) {
 
 char *engine_random_name(void) {
         static const char *const left[] = {
-                "agile",  "bold",   "brave",  "calm",   "clever", "eager",  "fond",   "gentle",
-                "happy",  "jolly",  "keen",   "lively", "merry",  "nimble", "plucky", "quiet",
-                "quick",  "sharp",  "steady", "sunny",  "swift",  "tender", "vivid",  "witty",
+                "agile",   "bold",    "brave",   "bright",  "busy",    "calm",    "clever",
+                "cosy",    "curious", "daring",  "deft",    "eager",   "earnest", "fond",
+                "gentle",  "glad",    "happy",   "hardy",   "jolly",   "keen",    "kind",
+                "lively",  "lucky",   "merry",   "mighty",  "nimble",  "noble",   "patient",
+                "plucky",  "proud",   "quick",   "quiet",   "ready",   "sharp",   "shy",
+                "sleepy",  "snug",    "steady",  "stout",   "sunny",   "swift",   "tender",
+                "tidy",    "upbeat",  "vivid",   "wary",    "wise",    "witty",   "zesty",
         };
         static const char *const right[] = {
-                "badger", "beaver", "bunny",  "ferret", "hare",   "hedgehog", "marmot", "mole",
-                "otter",  "rabbit", "shrew",  "stoat",  "vole",   "weasel",   "wombat", "gopher",
+                "badger",  "beaver",  "bunny",   "chipmunk", "coney",   "dormouse", "ferret",
+                "gerbil",  "gopher",  "hamster", "hare",     "hedgehog", "jackrabbit", "lemming",
+                "marmot",  "meerkat", "mink",    "mole",     "mouse",   "muskrat",  "otter",
+                "pika",    "platypus", "prairiedog", "rabbit", "shrew", "squirrel", "stoat",
+                "tortoise", "vole",   "warthog", "weasel",   "wombat",  "wolverine",
         };
-        unsigned char r[3];
+        unsigned char r[2];
         if (getrandom(r, sizeof(r), 0) != sizeof(r))
-                r[0] = r[1] = r[2] = (unsigned char) getpid();
-        return xasprintf("%s_%s%s", left[r[0] % ELEMENTSOF(left)], right[r[1] % ELEMENTSOF(right)],
-                         r[2] % 4 == 0 ? "" : "");
+                r[0] = r[1] = (unsigned char) getpid();
+        return xasprintf("%s_%s", left[r[0] % ELEMENTSOF(left)], right[r[1] % ELEMENTSOF(right)]);
 }

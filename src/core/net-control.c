@@ -148,13 +148,45 @@ char *net_control_format_entries(const NetHostfwd *items, size_t n) {
         return finish(g);
 }
 
+/* A copy with invalid UTF-8 and control bytes replaced by '?': messages quote user input. */
+static char *sanitize(const char *s) {
+        size_t n = strlen(s);
+        char *out = xmalloc(n + 1);
+        const unsigned char *p = (const unsigned char *) s;
+        size_t i = 0, o = 0;
+        while (i < n) {
+                unsigned char c = p[i];
+                size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+                                                 (c & 0xf8) == 0xf0 ? 4 : 0;
+                bool ok = len > 0 && i + len <= n && !(c < 0x20 || c == 0x7f) &&
+                          !(len == 2 && c < 0xc2) && !(len == 4 && c > 0xf4);
+                for (size_t k = 1; ok && k < len; k++)
+                        ok = (p[i + k] & 0xc0) == 0x80;
+                if (ok && len == 3)
+                        ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] >= 0xa0);
+                if (ok && len == 4)
+                        ok = !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] >= 0x90);
+                if (!ok) {
+                        out[o++] = '?';
+                        i++;
+                        continue;
+                }
+                memcpy(out + o, p + i, len);
+                o += len;
+                i += len;
+        }
+        out[o] = '\0';
+        return out;
+}
+
 char *net_control_format_error(int code, const char *desc) {
         _cleanup_json_gen_ JsonGen *g = json_gen_new(false);
+        _cleanup_free_ char *clean = desc ? sanitize(desc) : NULL;
         const char *name = errno_name(code);
         json_gen_begin_object(g);
         json_gen_key(g, "error");
         json_gen_begin_object(g);
-        json_gen_kv_string(g, "desc", desc ? desc : strerror(code));
+        json_gen_kv_string(g, "desc", clean ? clean : strerror(code));
         json_gen_kv_string(g, "errno", name ? name : "EIO");
         json_gen_kv_int(g, "code", code);
         json_gen_end_object(g);

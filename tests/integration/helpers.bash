@@ -25,6 +25,30 @@ setup() {
         common_setup
 }
 
+# Leave nothing running: containers, pods, then the test's namespace holder. Files that define
+# their own teardown() should call common_teardown.
+common_teardown() {
+        [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR/warren" ] || return 0
+        if [ -x "$WARREN" ] && [ -d "${XDG_DATA_HOME:-/nonexistent}/warren" ]; then
+                local ids
+                ids=$(timeout 20 "$WARREN" ps -aq 2>/dev/null) || true
+                [ -n "$ids" ] && timeout 60 "$WARREN" rm -f $ids >/dev/null 2>&1
+                ids=$(timeout 20 "$WARREN" pod ps -q 2>/dev/null) || true
+                [ -n "$ids" ] && timeout 60 "$WARREN" pod rm -f $ids >/dev/null 2>&1
+        fi
+        local f pid
+        for f in "$XDG_RUNTIME_DIR"/warren/containers/*/monitor.pid "$XDG_RUNTIME_DIR"/warren/holder.pid; do
+                [ -f "$f" ] || continue
+                pid=$(cut -d' ' -f1 "$f")
+                [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+        done
+        return 0
+}
+
+teardown() {
+        common_teardown
+}
+
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # Does this machine have FEATURE? Prints nothing; exit status says.
