@@ -121,7 +121,8 @@ $(foreach p,$(STATIC_PROGRAMS),$(eval $(call STATIC_PROGRAM_RULE,$(p))))
 define PROGRAM_RULE
 $(BUILDDIR)/bin/$(1): $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(wildcard src/cmd/$(1)/*.c)) $(ALL_LIBS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(ALL_LIBS) $$(PKG_LIBS)
+	$$(call say,LINK,$$@)
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(ALL_LIBS) $$(PKG_LIBS)
 endef
 $(foreach p,$(filter-out $(STATIC_PROGRAMS),$(PROGRAMS)),$(eval $(call PROGRAM_RULE,$(p))))
 
