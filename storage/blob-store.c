@@ -56,6 +56,7 @@ static void clean_tmp(BlobStore *bs, int blobsfd) {
                 close(dfd);
                 return;
         }
+        rewinddir(d); /* a dup shares the offset with earlier listings */
         struct dirent *de;
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.')
@@ -183,8 +184,8 @@ int blob_store_list(BlobStore *bs, char ***ret, WarrenError **err) {
                 close(dfd);
                 return error_set_errno(err, errno, "list blobs");
         }
+        rewinddir(d); /* a dup shares the offset with earlier listings */
         _cleanup_closedir_ DIR *dd = d;
-        rewinddir(d);
         char **l = NULL;
         struct dirent *de;
         while ((de = readdir(d)))

@@ -49,7 +49,8 @@ void image_copy(Image *dst, const Image *src) {
 }
 
 const char *image_label(const Image *img, const char *key) {
-        return json_string(json_get(json_get_path(img->config, "config", "Labels", NULL), key));
+        return json_string(
+                json_get(json_get_path(img->config, "config", "Labels", (const char *)NULL), key));
 }
 
 /* ---- schema ---- */

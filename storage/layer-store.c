@@ -50,6 +50,7 @@ static void clean_staging(LayerStore *ls) {
                 close(dfd);
                 return;
         }
+        rewinddir(d); /* a dup shares the offset with earlier listings */
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
@@ -146,6 +147,7 @@ int layer_store_list(LayerStore *ls, char ***ret, WarrenError **err) {
                 close(dfd);
                 return error_set_errno(err, errno, "list layers");
         }
+        rewinddir(d); /* a dup shares the offset with earlier listings */
         _cleanup_closedir_ DIR *dd = d;
         char **l = NULL;
         struct dirent *de;

@@ -277,44 +277,44 @@ static char *record_file(const char *id) {
         return xasprintf("%s.json", id);
 }
 
-/* Read a record file: one fstat and, for a file that does not change under us, one read
- * (List reads thousands of them). -ENOENT without an error when missing. */
-static int read_record(int dfd, const char *file, char **ret, size_t *ret_len, WarrenError **err) {
-        _cleanup_close_ int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+/* Read a record file. List reads thousands of them, so the common case is one read into the
+ * caller's stack buffer `small`: a short read of a regular file is its end, and record files
+ * are replaced, never rewritten in place. A file that fills `small` is read again the careful
+ * way (fstat, size limit, heap). On success *ret points at `small` or at *ret_heap.
+ * -ENOENT without an error when missing. O_NONBLOCK: a FIFO planted here cannot hang us. */
+static int read_record(int dfd, const char *file, char *small, size_t small_size, char **ret,
+                       char **ret_heap, size_t *ret_len, WarrenError **err) {
+        _cleanup_close_ int fd =
+                openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0) {
                 if (errno == ENOENT)
                         return -ENOENT;
                 return error_set_errno(err, errno, "open `%s`", file);
+        }
+        ssize_t n;
+        do
+                n = read(fd, small, small_size);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return error_set_errno(err, errno, "read `%s`", file);
+        if ((size_t)n < small_size) {
+                *ret = small;
+                *ret_len = (size_t)n;
+                return 0;
         }
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return error_set_errno(err, errno, "stat `%s`", file);
         if (!S_ISREG(st.st_mode))
                 return error_set(err, EBADMSG, "`%s` is not a regular file", file);
-        if ((uint64_t)st.st_size > RECORD_MAX_SIZE)
-                return error_set(err, EFBIG, "`%s`: %lld bytes exceeds the limit of %u", file,
-                                 (long long)st.st_size, RECORD_MAX_SIZE);
-        size_t size = (size_t)st.st_size;
-        _cleanup_free_ char *buf = xmalloc(size + 2);
-        ssize_t n;
-        do
-                n = read(fd, buf, size + 1);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return error_set_errno(err, errno, "read `%s`", file);
-        if ((size_t)n != size) {
-                /* It changed size (not one of ours: we replace, never rewrite): the slow way. */
-                free(TAKE_PTR(buf));
-                if (lseek(fd, 0, SEEK_SET) < 0)
-                        return error_set_errno(err, errno, "seek `%s`", file);
-                int r = read_fd_capped(fd, RECORD_MAX_SIZE, &buf, &size, err);
-                if (r < 0)
-                        return error_prefix(err, r, "read `%s`", file);
-                n = (ssize_t)size;
-        }
-        buf[n] = 0;
-        *ret_len = (size_t)n;
-        *ret = TAKE_PTR(buf);
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return error_set_errno(err, errno, "seek `%s`", file);
+        size_t size = 0;
+        int r = read_fd_capped(fd, RECORD_MAX_SIZE, ret_heap, &size, err);
+        if (r < 0)
+                return error_prefix(err, r, "read `%s`", file);
+        *ret = *ret_heap;
+        *ret_len = size;
         return 0;
 }
 
@@ -322,9 +322,10 @@ static int read_record(int dfd, const char *file, char **ret, size_t *ret_len, W
  * naming the file when it does not parse. */
 static int load_raw(Store *s, int dfd, const char *id, void *rec, bool *ret_newer,
                     WarrenError **err) {
-        _cleanup_free_ char *file = record_file(id), *buf = NULL;
+        _cleanup_free_ char *file = record_file(id), *heap = NULL;
+        char small[16384], *buf = NULL;
         size_t len = 0;
-        int r = read_record(dfd, file, &buf, &len, err);
+        int r = read_record(dfd, file, small, sizeof(small), &buf, &heap, &len, err);
         if (r == -ENOENT)
                 return r;
         if (r == -EFBIG) {
@@ -634,6 +635,24 @@ static int drop_from(Store *s, Writer *w, const char *holder, const char *name, 
         return write_record(s, w->dfd, old.rec, err);
 }
 
+/* A name can be taken from a record only if that record can be rewritten: not when its file
+ * does not parse or was written by a newer warren. Checked before anything is written. */
+static int check_movable(Store *s, Writer *w, const char *holder, const char *name,
+                         WarrenError **err) {
+        _cleanup_record_ Record old = record_new(s);
+        bool newer = false;
+        int r = load_raw(s, w->dfd, holder, old.rec, &newer, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0 || newer)
+                return error_set(err, EEXIST,
+                                 "%s name `%s` is held by %s `%s`, which cannot be rewritten "
+                                 "(%s); it is already in use by `%s`",
+                                 type_name(s), name, type_name(s), holder,
+                                 r < 0 ? "it does not parse" : "written by a newer warren", holder);
+        return 0;
+}
+
 int store_create(Store *s, const void *rec, unsigned flags, WarrenError **err) {
         const char *id = rec_id(s, rec);
         if (!store_id_valid(id))
@@ -662,6 +681,11 @@ int store_create(Store *s, const void *rec, unsigned flags, WarrenError **err) {
                         holders[i] = xstrdup("");
                 else if (!(flags & STORE_MOVE_NAMES) || !s->schema->drop_name)
                         return name_conflict(s, names[i], holders[i], err);
+                else {
+                        r = check_movable(s, &w, holders[i], names[i], err);
+                        if (r < 0)
+                                return r;
+                }
         }
         /* 1. Free names point at the new id (an entry without its record is stale). */
         for (size_t i = 0; i < n; i++)
@@ -825,6 +849,11 @@ int store_move_name(Store *s, const char *name, const char *key, unsigned by, Wa
         bool moved = r > 0 && STRNEQ(holder, id);
         if (r > 0 && !moved)
                 return 0; /* already ours */
+        if (moved) {
+                r = check_movable(s, &w, holder, name, err);
+                if (r < 0)
+                        return r;
+        }
         /* The target names it first, then the index flips, then the old holder forgets. */
         if (!record_has_name(s, target.rec, name)) {
                 s->schema->add_name(target.rec, name);

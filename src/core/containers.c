@@ -1022,6 +1022,32 @@ int containers_unpause(Engine *e, const char *key, WarrenError **err) {
         return set_paused(e, v.c.id, false, err);
 }
 
+int containers_update(Engine *e, const char *key, char *const *args, WarrenError **err) {
+        _cleanup_(container_view_done) ContainerView v = {};
+        int r = containers_get(e, key, &v, err);
+        if (r < 0)
+                return r;
+        if (v.state != CONTAINER_RUNNING && v.state != CONTAINER_PAUSED)
+                return error_set(err, EINVAL, "container `%s` is not running", v.c.name);
+        _cleanup_free_ char *runtime = NULL;
+        r = container_runtime_path(e, &v.c, &runtime, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *root = container_runtime_root(e, runtime);
+        _cleanup_strv_ char **argv = NULL;
+        strv_push(&argv, runtime);
+        strv_push(&argv, "--root");
+        strv_push(&argv, root);
+        strv_push(&argv, "update");
+        STRV_FOREACH (a, args)
+                strv_push(&argv, *a);
+        strv_push(&argv, v.c.id);
+        r = container_run_tool(argv, err);
+        if (r < 0)
+                return error_prefix(err, r, "update `%s`", v.c.name);
+        return 0;
+}
+
 /* ---- remove ---- */
 
 int containers_remove(Engine *e, const char *key, bool force, WarrenError **err) {

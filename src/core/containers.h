@@ -62,6 +62,11 @@ int containers_remove(Engine *e, const char *key, bool force, WarrenError **err)
 int containers_wait(Engine *e, const char *key, WarrenError **err);
 int containers_rename(Engine *e, const char *key, const char *new_name, WarrenError **err);
 
+/* update: resource limits through the runtime (`RUNTIME update`), for a running container.
+ * `args` are runtime flags: "--memory", "67108864", "--cpu-quota", ... Where no cgroup is
+ * writable the runtime's error says so. */
+int containers_update(Engine *e, const char *key, char *const *args, WarrenError **err);
+
 /* One container, reconciled. */
 int containers_get(Engine *e, const char *key, ContainerView *ret, WarrenError **err);
 /* All (or running only), reconciled, newest first. `filters` are docker-style "key=value". */

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <linux/capability.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -15,6 +14,8 @@
 #include "basic/json.h"
 #include "basic/log.h"
 #include "basic/xalloc.h"
+#include "runtime/caps.h"
+#include "runtime/seccomp.h"
 
 #define SANDBOX_ROOT "/tmp"
 
@@ -105,20 +106,31 @@ static int empty_root(const char *resolv_conf, WarrenError **err) {
         return 0;
 }
 
-static int drop_caps(WarrenError **err) {
-        for (int cap = 0; cap <= 63; cap++)
-                if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL && errno != EPERM)
-                        return error_set_errno(err, errno, "drop capability %d from the bounding set",
-                                               cap);
-        (void) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-        struct __user_cap_data_struct d[2] = {};
-        if (syscall(SYS_capset, &h, d) < 0)
-                return error_set_errno(err, errno, "clear capabilities");
+static int drop_caps(bool own_userns, WarrenError **err) {
+        CapSets none = {};
+        _cleanup_error_ WarrenError *e = NULL;
+        int r = caps_apply(&none, &e);
+        if (r == -EPERM && !own_userns && geteuid() != 0) {
+                /* unprivileged without a user namespace of our own: the bounding set cannot
+                 * shrink, but there is nothing in it we hold; clear the rest */
+                return caps_apply_after_setuid(&none, err);
+        }
+        if (r < 0)
+                return error_move(err, TAKE_PTR(e));
         return 0;
 }
 
-int net_sandbox_enter(const char *resolv_conf, NetSandboxResult *ret, WarrenError **err) {
+static int load_seccomp(WarrenError **err) {
+        _cleanup_json_ JsonValue *profile = net_sandbox_seccomp_profile();
+        _cleanup_seccomp_filter_ SeccompFilter *f = NULL;
+        int r = seccomp_filter_build(profile, &f, err);
+        if (r < 0)
+                return r;
+        return seccomp_filter_load(f, err);
+}
+
+int net_sandbox_enter(const char *resolv_conf, bool seccomp, NetSandboxResult *ret,
+                      WarrenError **err) {
         NetSandboxResult res = {};
         _cleanup_error_ WarrenError *soft = NULL;
         int r;
@@ -132,12 +144,19 @@ int net_sandbox_enter(const char *resolv_conf, NetSandboxResult *ret, WarrenErro
         } else
                 log_debug("sandbox: no mount namespace: %s", soft->msg);
 
-        r = drop_caps(err);
+        r = drop_caps(res.mount_ns, err);
         if (r < 0)
                 return error_prefix(err, r, "sandbox");
         res.caps_dropped = true;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return error_set_errno(err, errno, "sandbox: set no_new_privs");
+        if (seccomp && seccomp_is_supported()) {
+                r = load_seccomp(err);
+                if (r < 0)
+                        return error_prefix(err, r, "sandbox");
+                res.seccomp = true;
+        } else if (seccomp)
+                log_debug("sandbox: seccomp is not supported here");
         if (ret)
                 *ret = res;
         return 0;
@@ -169,6 +188,41 @@ JsonValue *net_sandbox_seccomp_profile(void) {
         json_object_set(rule, "action", json_new_string("SCMP_ACT_ERRNO"));
         json_object_set(rule, "errnoRet", json_new_integer(EPERM));
         json_array_append(syscalls, rule);
+
+        /* clone with any namespace flag: one argument per flag, which the seccomp module ORs
+         * (at most six per entry, so two entries) */
+        static const uint64_t ns_flags[] = { CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,
+                                             CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+                                             CLONE_NEWCGROUP };
+        for (size_t part = 0; part < 2; part++) {
+                JsonValue *clone_rule = json_new_object();
+                JsonValue *clone_names = json_new_array();
+                json_array_append(clone_names, json_new_string("clone"));
+                json_object_set(clone_rule, "names", clone_names);
+                json_object_set(clone_rule, "action", json_new_string("SCMP_ACT_ERRNO"));
+                json_object_set(clone_rule, "errnoRet", json_new_integer(EPERM));
+                JsonValue *args = json_new_array();
+                for (size_t i = part * 4; i < MIN(part * 4 + 4, ELEMENTSOF(ns_flags)); i++) {
+                        JsonValue *a = json_new_object();
+                        json_object_set(a, "index", json_new_integer(0));
+                        json_object_set(a, "value", json_new_integer((int64_t) ns_flags[i]));
+                        json_object_set(a, "valueTwo", json_new_integer((int64_t) ns_flags[i]));
+                        json_object_set(a, "op", json_new_string("SCMP_CMP_MASKED_EQ"));
+                        json_array_append(args, a);
+                }
+                json_object_set(clone_rule, "args", args);
+                json_array_append(syscalls, clone_rule);
+        }
+
+        /* clone3 hides its flags in memory: ENOSYS makes libc fall back to clone */
+        JsonValue *clone3 = json_new_object();
+        JsonValue *clone3_names = json_new_array();
+        json_array_append(clone3_names, json_new_string("clone3"));
+        json_object_set(clone3, "names", clone3_names);
+        json_object_set(clone3, "action", json_new_string("SCMP_ACT_ERRNO"));
+        json_object_set(clone3, "errnoRet", json_new_integer(ENOSYS));
+        json_array_append(syscalls, clone3);
+
         json_object_set(p, "syscalls", syscalls);
         return p;
 }

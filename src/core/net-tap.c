@@ -13,17 +13,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "basic/fs-util.h"
 #include "basic/xalloc.h"
 #include "core/net-netlink.h"
-
-#define TAP_MSG_TEXT 480
-
-/* The child's message: code 0 with the tap fd attached, or an errno and its text. */
-typedef struct TapMsg {
-        int32_t code;
-        char text[TAP_MSG_TEXT];
-} TapMsg;
+#include "userns/sync.h"
 
 static bool same_ns(int fd, const char *self) {
         struct stat a, b;
@@ -148,8 +140,9 @@ static int child_setup(const NetTarget *t, const NetTapConfig *cfg, int *ret_fd,
 
 int net_tap_create(const NetTarget *t, const NetTapConfig *cfg, WarrenError **err) {
         int sv[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return error_set_errno(err, errno, "socketpair");
+        int r = sync_socketpair(sv, err);
+        if (r < 0)
+                return r;
         _cleanup_close_ int parent_sock = sv[0];
         _cleanup_close_ int child_sock = sv[1];
 
@@ -159,36 +152,20 @@ int net_tap_create(const NetTarget *t, const NetTapConfig *cfg, WarrenError **er
         if (pid == 0) {
                 WarrenError *cerr = NULL;
                 int fd = -1;
-                int r = child_setup(t, cfg, &fd, &cerr);
-                TapMsg m = { .code = 0 };
-                if (r < 0) {
-                        m.code = cerr ? cerr->code : -r;
-                        snprintf(m.text, sizeof(m.text), "%s", cerr ? cerr->msg : strerror(-r));
-                        (void) !send(child_sock, &m, sizeof(m), MSG_NOSIGNAL);
-                        _exit(1);
-                }
-                r = send_fd(child_sock, fd, &m, sizeof(m));
-                _exit(r < 0 ? 1 : 0);
+                if (child_setup(t, cfg, &fd, &cerr) < 0)
+                        sync_fail(child_sock, cerr);
+                _exit(sync_send_fd(child_sock, SYNC_FD, 0, fd, NULL) < 0 ? 1 : 0);
         }
         child_sock = safe_close(child_sock);
 
-        TapMsg m = {};
-        size_t len = 0;
-        int fd = recv_fd(parent_sock, &m, sizeof(m), &len);
+        SyncMsg m;
+        r = sync_expect(parent_sock, SYNC_FD, &m, err);
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (fd >= 0) {
-                if (len != sizeof(m) || m.code != 0) {
-                        close(fd);
-                        return error_set(err, EPROTO, "tap setup: malformed message");
-                }
-                return fd;
-        }
-        if (fd == -EBADMSG && len == sizeof(m) && m.code > 0) {
-                m.text[sizeof(m.text) - 1] = '\0';
-                return error_set(err, m.code, "%s", m.text);
-        }
-        return error_set(err, EPROTO, "tap setup: the child exited without an answer (status %d)",
-                         status);
+        if (r < 0)
+                return r;
+        if (m.fd < 0)
+                return error_set(err, EPROTO, "tap setup: no fd in the answer");
+        return m.fd;
 }

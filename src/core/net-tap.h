@@ -4,9 +4,10 @@
 /*
  * The tap device in the target network namespace (the slirp4netns model). A forked child joins
  * the target's user namespace (when it is not ours) and network namespace, creates the tap,
- * brings it and lo up with its address and default route (rtnetlink), sends the tap fd back over
- * a SOCK_SEQPACKET socket with SCM_RIGHTS and exits. On failure it sends a tagged error (errno +
- * text) instead, which the parent turns back into a WarrenError (docs/networking.md).
+ * brings it and lo up with its address and default route (rtnetlink), sends the tap fd back as a
+ * SYNC_FD message (userns/sync.h, docs/protocols/clone-sync.md: SOCK_SEQPACKET, SCM_RIGHTS) and
+ * exits. On failure it sends SYNC_ERR (errno + text) instead, which the parent turns back into a
+ * WarrenError.
  */
 
 #include <netinet/in.h>

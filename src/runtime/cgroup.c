@@ -113,7 +113,10 @@ static int apply_one(const char *dir, const OciResources *res, WarrenError **err
 #define TRY(name, val)                                                                             \
         do {                                                                                       \
                 _cleanup_free_ char *_p = path_join(dir, name);                                    \
-                if (access(_p, F_OK) == 0 && (r = write_file(dir, name, val, err)) < 0)            \
+                if (access(_p, F_OK) < 0) {                                                        \
+                        if (v2) /* v1: each hierarchy has its own controller's files */            \
+                                log_debug("cgroup `%s` has no `%s` here", dir, name);              \
+                } else if ((r = write_file(dir, name, val, err)) < 0)                              \
                         return r;                                                                  \
         } while (0)
         if (v2) {
@@ -226,6 +229,35 @@ int cgroup_enter(char *const *dirs, pid_t pid, WarrenError **err) {
         return 0;
 }
 
+/* v2: enable the controllers resources need in every ancestor's subtree_control, from the
+ * mount point down to the container's parent. Best effort: a controller the parent does not
+ * offer, or a parent that is not ours, just stays off (the resource is then not applied). */
+static void v2_enable_controllers(const char *base, const char *dir) {
+        static const char *const want[] = {"cpu", "cpuset", "io", "memory", "pids", NULL};
+        _cleanup_free_ char *path = xstrdup(dir);
+        for (char *p = path + strlen(base);; p++) {
+                if (*p != '/' && *p != 0)
+                        continue;
+                if (!*p)
+                        break; /* the leaf itself keeps no subtree controllers */
+                char saved = *p;
+                *p = 0;
+                _cleanup_free_ char *avail = NULL;
+                _cleanup_free_ char *cf = path_join(path, "cgroup.controllers");
+                if (read_file_capped(cf, 4096, &avail, NULL, NULL) >= 0) {
+                        _cleanup_strv_ char **have = strv_split(avail, " \n");
+                        for (const char *const *w = want; *w; w++)
+                                if (strv_contains(have, *w)) {
+                                        _cleanup_free_ char *v = xasprintf("+%s", *w);
+                                        if (write_file(path, "cgroup.subtree_control", v, NULL) < 0)
+                                                log_debug("enable `%s` in `%s`: %s", *w, path,
+                                                          strerror(errno));
+                                }
+                }
+                *p = saved;
+        }
+}
+
 int cgroup_setup(const char *id, const char *path, bool systemd, pid_t pid, const OciResources *res,
                  char ***ret, WarrenError **err) {
         _cleanup_strv_ char **dirs = NULL;
@@ -238,8 +270,11 @@ int cgroup_setup(const char *id, const char *path, bool systemd, pid_t pid, cons
                 if (r < 0)
                         log_debug("no writable cgroup v2 `%s%s`: %s; running without it", v2, rel,
                                   strerror(-r));
-                else
+                else {
+                        if (res)
+                                v2_enable_controllers(v2, dir);
                         strv_consume(&dirs, dir);
+                }
         }
         for (const char *const *c = v1_controllers; *c; c++) {
                 _cleanup_free_ char *base = path_join(CGROUP_ROOT, *c);

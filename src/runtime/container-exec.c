@@ -16,7 +16,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/oci-config.h"
 #include "runtime/process-exec.h"
-#include "runtime/state.h"
+#include "runtime/container-state.h"
 #include "runtime/terminal.h"
 #include "userns/sync.h"
 
@@ -33,7 +33,7 @@ static const struct {
 
 int container_exec_template(const char *root, const char *id, OciProcess **ret, WarrenError **err) {
         _cleanup_container_state_ ContainerState *s = NULL;
-        int r = state_load(root, id, &s, err);
+        int r = container_state_load(root, id, &s, err);
         if (r < 0)
                 return r;
         *ret = NULL;
@@ -146,10 +146,10 @@ static bool same_ns(pid_t pid, const char *name) {
 
 int container_exec(const ExecOptions *o, int *ret_status, WarrenError **err) {
         _cleanup_container_state_ ContainerState *s = NULL;
-        int r = state_load(o->root, o->id, &s, err);
+        int r = container_state_load(o->root, o->id, &s, err);
         if (r < 0)
                 return r;
-        ContainerStatus st = state_status(s);
+        ContainerStatus st = container_state_status(s);
         if (st != STATUS_RUNNING && st != STATUS_CREATED)
                 return error_set(err, EINVAL, "cannot exec in container `%s` that is %s", o->id,
                                  container_status_name(st));
@@ -176,7 +176,7 @@ int container_exec(const ExecOptions *o, int *ret_status, WarrenError **err) {
                         goto out;
                 }
         }
-        if (!state_pid_alive(s)) { /* the pid may have been reused while we opened */
+        if (!container_state_pid_alive(s)) { /* the pid may have been reused while we opened */
                 r = error_set(err, ESRCH, "container `%s` is not running", o->id);
                 goto out;
         }
@@ -263,7 +263,7 @@ int container_exec(const ExecOptions *o, int *ret_status, WarrenError **err) {
         if (o->pid_file) {
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-                r = write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err);
+                r = container_state_write_file(o->pid_file, buf, (size_t)n, 0644, err);
                 if (r < 0)
                         return error_prefix(err, r, "pid file");
         }

@@ -12,7 +12,7 @@
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/oci-config.h"
-#include "runtime/state.h"
+#include "runtime/container-state.h"
 
 static int ns_inode(pid_t pid, const char *ns, ino_t *ret) {
         char p[64];
@@ -66,10 +66,10 @@ static int state_pids(const ContainerState *s, pid_t **ret, size_t *ret_n) {
 int container_pids(const char *root, const char *id, pid_t **ret, size_t *ret_n,
                    WarrenError **err) {
         _cleanup_container_state_ ContainerState *s = NULL;
-        int r = state_load(root, id, &s, err);
+        int r = container_state_load(root, id, &s, err);
         if (r < 0)
                 return r;
-        if (state_status(s) == STATUS_STOPPED) {
+        if (container_state_status(s) == STATUS_STOPPED) {
                 *ret = NULL;
                 *ret_n = 0;
                 return 0;
@@ -79,10 +79,10 @@ int container_pids(const char *root, const char *id, pid_t **ret, size_t *ret_n,
 
 int container_kill(const char *root, const char *id, int sig, bool all, WarrenError **err) {
         _cleanup_container_state_ ContainerState *s = NULL;
-        int r = state_load(root, id, &s, err);
+        int r = container_state_load(root, id, &s, err);
         if (r < 0)
                 return r;
-        ContainerStatus st = state_status(s);
+        ContainerStatus st = container_state_status(s);
         if (st == STATUS_STOPPED)
                 return error_set(err, ESRCH, "cannot kill `%s`: container not running", id);
         if (all) {
@@ -101,7 +101,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, WarrenEr
 }
 
 static void wait_gone(const ContainerState *s) {
-        for (int i = 0; i < 500 && state_pid_alive(s); i++) {
+        for (int i = 0; i < 500 && container_state_pid_alive(s); i++) {
                 struct timespec ts = {0, 10 * 1000 * 1000};
                 nanosleep(&ts, NULL);
         }
@@ -110,15 +110,18 @@ static void wait_gone(const ContainerState *s) {
 int container_delete(const char *root, const char *id, bool force, WarrenError **err) {
         _cleanup_container_state_ ContainerState *s = NULL;
         _cleanup_free_ char *dir = path_join(root, id);
-        int r = state_load(root, id, &s, err);
-        if (r == -ENOENT && force && state_check_id(id, NULL) >= 0 && is_dir(dir)) {
+        _cleanup_close_ int lock = -1;
+        int r = container_state_lock(root, id, &lock, err);
+        if (r >= 0)
+                r = container_state_load(root, id, &s, err);
+        if (r == -ENOENT && force && container_state_check_id(id, NULL) >= 0 && is_dir(dir)) {
                 /* half-created: no state file */
                 (void)rm_rf(dir, NULL);
                 return 0;
         }
         if (r < 0)
                 return r;
-        ContainerStatus st = state_status(s);
+        ContainerStatus st = container_state_status(s);
         if (st == STATUS_RUNNING || st == STATUS_PAUSED) {
                 if (!force)
                         return error_set(err, EBUSY,
@@ -138,7 +141,7 @@ int container_delete(const char *root, const char *id, bool force, WarrenError *
                 if (st == STATUS_PAUSED)
                         (void)cgroup_freeze(s->cgroups, false, NULL);
                 wait_gone(s);
-                if (state_pid_alive(s))
+                if (container_state_pid_alive(s))
                         return error_set(err, EBUSY, "container `%s` did not stop", id);
         }
         _cleanup_oci_config_ OciConfig *c = NULL;
@@ -148,7 +151,7 @@ int container_delete(const char *root, const char *id, bool force, WarrenError *
         if (c && c->n_hooks[OCI_HOOK_POSTSTOP]) {
                 _cleanup_free_ char *js = NULL;
                 _cleanup_error_ WarrenError *he = NULL;
-                if (state_oci_json(s, STATUS_STOPPED, false, false, &js, &he) >= 0 &&
+                if (container_state_oci_json(s, STATUS_STOPPED, false, false, &js, &he) >= 0 &&
                     hooks_run(c, OCI_HOOK_POSTSTOP, js, &he) < 0)
                         log_warning("%s", he->msg);
         }
@@ -171,10 +174,10 @@ int container_delete(const char *root, const char *id, bool force, WarrenError *
 
 int container_pause(const char *root, const char *id, bool pause, WarrenError **err) {
         _cleanup_container_state_ ContainerState *s = NULL;
-        int r = state_load(root, id, &s, err);
+        int r = container_state_load(root, id, &s, err);
         if (r < 0)
                 return r;
-        ContainerStatus st = state_status(s);
+        ContainerStatus st = container_state_status(s);
         if (pause && st != STATUS_RUNNING)
                 return error_set(err, EINVAL, "cannot pause container `%s` that is %s", id,
                                  container_status_name(st));

@@ -22,8 +22,8 @@
 #include "runtime/hooks.h"
 #include "runtime/oci-config.h"
 #include "runtime/process-exec.h"
-#include "runtime/rootfs.h"
-#include "runtime/state.h"
+#include "runtime/rootfs-setup.h"
+#include "runtime/container-state.h"
 #include "runtime/terminal.h"
 #include "userns/clone.h"
 #include "userns/idmap.h"
@@ -97,7 +97,7 @@ static int child_state_json(Ctx *x, pid_t pid, ContainerStatus st, char **ret, W
                             .pid = pid,
                             .bundle = x->bundle,
                             .annotations = x->c->annotations};
-        return state_oci_json(&s, st, false, false, ret, err);
+        return container_state_oci_json(&s, st, false, false, ret, err);
 }
 
 static int child_setup(int sync_fd, Ctx *x, ProcessPlan *plan, int *ret_master, int *ret_slave,
@@ -119,7 +119,7 @@ static int child_setup(int sync_fd, Ctx *x, ProcessPlan *plan, int *ret_master, 
                 return error_set_errno(err, errno, "set the domain name to `%s`", c->domainname);
 
         const OciLinux *l = &c->linux_;
-        RootfsContext rc = {
+        RootfsSetup rc = {
                 .rootfs = x->rootfs,
                 .bundle = x->bundle,
                 .userns = x->userns,
@@ -129,7 +129,7 @@ static int child_setup(int sync_fd, Ctx *x, ProcessPlan *plan, int *ret_master, 
                 .own_cgroupns = (x->ns_flags & CLONE_NEWCGROUP) != 0,
                 .no_pivot = x->o->no_pivot,
         };
-        r = rootfs_prepare(c, &rc, err);
+        r = rootfs_setup_prepare(c, &rc, err);
         if (r < 0)
                 return r;
         if (c->n_hooks[OCI_HOOK_PRESTART] || c->n_hooks[OCI_HOOK_CREATE_RUNTIME]) {
@@ -149,7 +149,7 @@ static int child_setup(int sync_fd, Ctx *x, ProcessPlan *plan, int *ret_master, 
                 if (r < 0)
                         return r;
         }
-        r = rootfs_pivot(&rc, err);
+        r = rootfs_setup_pivot(&rc, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; l->sysctl && l->sysctl[i] && l->sysctl[i + 1]; i += 2) {
@@ -157,7 +157,7 @@ static int child_setup(int sync_fd, Ctx *x, ProcessPlan *plan, int *ret_master, 
                 if (r < 0)
                         return r;
         }
-        r = rootfs_finish(c, &rc, err);
+        r = rootfs_setup_finish(c, &rc, err);
         if (r < 0)
                 return r;
         r = process_plan_prepare(c->process, l->seccomp, x->o->preserve_fds, x->listen_fds, plan,
@@ -377,14 +377,14 @@ static int plan_namespaces(Ctx *x, IdMapPlan *plan, bool *ret_have_plan, WarrenE
 static int write_pid_file(const char *path, pid_t pid, WarrenError **err) {
         char buf[32];
         int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-        int r = write_file_atomic(path, buf, (size_t)n, 0644, err);
+        int r = container_state_write_file(path, buf, (size_t)n, 0644, err);
         if (r < 0)
                 return error_prefix(err, r, "pid file");
         return 0;
 }
 
 static int parent_state_json(Ctx *x, ContainerStatus st, char **ret, WarrenError **err) {
-        return state_oci_json(x->state, st, false, false, ret, err);
+        return container_state_oci_json(x->state, st, false, false, ret, err);
 }
 
 static int count_listen_fds(void) {
@@ -398,7 +398,7 @@ static int count_listen_fds(void) {
 /* Everything up to the child waiting (created). On failure everything is undone. */
 static int do_create(const ContainerOptions *o, Ctx *x, bool wait_on_socket, int *ret_master,
                      CloneChild *ret_child, WarrenError **err) {
-        int r = state_check_id(o->id, err);
+        int r = container_state_check_id(o->id, err);
         if (r < 0)
                 return r;
         r = resolve_paths(o, x, err);
@@ -469,7 +469,7 @@ static int do_create(const ContainerOptions *o, Ctx *x, bool wait_on_socket, int
         s->bundle = xstrdup(x->bundle);
         s->config_path = xstrdup(x->config_path);
         s->rootfs = xstrdup(x->rootfs);
-        s->created = state_now_rfc3339();
+        s->created = container_state_now_rfc3339();
         s->owner = container_user_name();
         s->annotations = strv_copy(x->c->annotations);
         s->cgroups = strv_copy(cgroups);
@@ -516,8 +516,8 @@ static int do_create(const ContainerOptions *o, Ctx *x, bool wait_on_socket, int
                               sync_type_name(m.type) ?: "?");
                 goto fail;
         }
-        s->pid_start = state_pid_start_time(child.pid);
-        r = state_save(o->root, s, err);
+        s->pid_start = container_state_pid_start_time(child.pid);
+        r = container_state_save(o->root, s, err);
         if (r < 0)
                 goto fail;
         if (o->pid_file) {
@@ -573,7 +573,7 @@ static void remove_container(const char *root, const ContainerState *s, const Oc
         if (c && c->n_hooks[OCI_HOOK_POSTSTOP]) {
                 _cleanup_free_ char *js = NULL;
                 _cleanup_error_ WarrenError *e = NULL;
-                if (state_oci_json(s, STATUS_STOPPED, false, false, &js, &e) >= 0 &&
+                if (container_state_oci_json(s, STATUS_STOPPED, false, false, &js, &e) >= 0 &&
                     hooks_run(c, OCI_HOOK_POSTSTOP, js, &e) < 0)
                         log_warning("%s", e->msg);
         }
@@ -587,7 +587,7 @@ static void run_poststart(const OciConfig *c, const ContainerState *s) {
                 return;
         _cleanup_free_ char *js = NULL;
         _cleanup_error_ WarrenError *e = NULL;
-        if (state_oci_json(s, STATUS_RUNNING, false, false, &js, &e) < 0 ||
+        if (container_state_oci_json(s, STATUS_RUNNING, false, false, &js, &e) < 0 ||
             hooks_run(c, OCI_HOOK_POSTSTART, js, &e) < 0)
                 log_warning("%s", e ? e->msg : "poststart hook failed");
 }
@@ -621,7 +621,7 @@ int container_run(const ContainerOptions *o, int *ret_status, WarrenError **err)
         }
         x.state->recorded = STATUS_RUNNING;
         _cleanup_error_ WarrenError *e = NULL;
-        if (state_save(o->root, x.state, &e) < 0)
+        if (container_state_save(o->root, x.state, &e) < 0)
                 log_warning("%s", e->msg);
         run_poststart(x.c, x.state);
         if (o->detach) {
@@ -643,10 +643,14 @@ int container_run(const ContainerOptions *o, int *ret_status, WarrenError **err)
 
 int container_start(const char *root, const char *id, WarrenError **err) {
         _cleanup_container_state_ ContainerState *s = NULL;
-        int r = state_load(root, id, &s, err);
+        _cleanup_close_ int lock = -1;
+        int r = container_state_lock(root, id, &lock, err);
         if (r < 0)
                 return r;
-        ContainerStatus st = state_status(s);
+        r = container_state_load(root, id, &s, err);
+        if (r < 0)
+                return r;
+        ContainerStatus st = container_state_status(s);
         if (st != STATUS_CREATED)
                 return error_set(err, EINVAL, "cannot start a container that is %s",
                                  container_status_name(st));
@@ -673,7 +677,7 @@ int container_start(const char *root, const char *id, WarrenError **err) {
         if (n > 0)
                 return error_set(err, EIO, "start container `%s`: %s", id, buf);
         s->recorded = STATUS_RUNNING;
-        r = state_save(root, s, err);
+        r = container_state_save(root, s, err);
         if (r < 0)
                 return r;
         _cleanup_oci_config_ OciConfig *c = NULL;

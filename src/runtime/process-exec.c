@@ -107,10 +107,27 @@ int process_plan_exec(ProcessPlan *plan, WarrenError **err) {
         int r;
         for (size_t i = 0; i < p->n_rlimits; i++) {
                 struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
-                if (setrlimit(p->rlimits[i].resource, &rl) < 0)
-                        return error_set_errno(
-                                err, errno, "setrlimit %d to %llu/%llu", p->rlimits[i].resource,
-                                (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+                if (setrlimit(p->rlimits[i].resource, &rl) == 0)
+                        continue;
+                int e = errno;
+                /* Raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace,
+                 * which a rootless caller (or a restricted host) lacks: keep the current hard
+                 * limit, as high as it goes, and say so. */
+                struct rlimit cur;
+                if (e == EPERM && getrlimit(p->rlimits[i].resource, &cur) == 0 &&
+                    rl.rlim_max > cur.rlim_max) {
+                        struct rlimit clamped = {.rlim_cur = MIN(rl.rlim_cur, cur.rlim_max),
+                                                 .rlim_max = cur.rlim_max};
+                        if (setrlimit(p->rlimits[i].resource, &clamped) == 0) {
+                                log_debug("rlimit %d: hard limit %llu not allowed, kept %llu",
+                                          p->rlimits[i].resource, (unsigned long long)rl.rlim_max,
+                                          (unsigned long long)cur.rlim_max);
+                                continue;
+                        }
+                }
+                return error_set_errno(err, e, "setrlimit %d to %llu/%llu", p->rlimits[i].resource,
+                                       (unsigned long long)rl.rlim_cur,
+                                       (unsigned long long)rl.rlim_max);
         }
         if (p->has_oom_score_adj) {
                 char v[16];

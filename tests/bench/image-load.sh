@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Load a ~200 MB three-layer docker-archive built here from local files (/usr): warren load
 # against podman load of the same archive as the same user, and against plain `tar -x` of the
-# same layers. Each is run RUNS times (default 3) from an empty store, best time kept; prints
+# same layers. RUNS rounds (default 3) each run all three from an empty store, interleaved so a
+# busy machine slows them alike; the best time of each is kept; prints
 # the times and ratios. Goal (issue 5): warren at least 2x faster than podman, within 1.3x of
 # tar -x.
 # usage: tests/bench/image-load.sh   (WARREN=path/to/warren, SIZE_MB=200, RUNS=3)
@@ -97,18 +98,16 @@ chmod -R a+rX "$work"
 echo "archive: $(du -m "$work/image.tar" | cut -f1) MB, layers: $(ls "$work"/layer-*.tar | wc -l)"
 
 now() { echo "$EPOCHREALTIME"; }
-best() { # best of RUNS: prints seconds
-        local fn=$1 b="" t0 t1 d i
-        for ((i = 0; i < RUNS; i++)); do
-                "${fn}_reset"
-                t0=$(now)
-                "$fn" || return 1
-                t1=$(now)
-                d=$(echo "$t1 - $t0" | bc -l)
-                if [ -z "$b" ] || [ "$(echo "$d < $b" | bc -l)" = 1 ]; then b=$d; fi
-        done
-        printf '%.3f\n' "$b"
+# One timed run of FN from a reset state: prints seconds.
+timed() {
+        local fn=$1 t0 t1
+        "${fn}_reset"
+        t0=$(now)
+        "$fn" || return 1
+        t1=$(now)
+        echo "$t1 - $t0" | bc -l
 }
+min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 
 tarx_reset() { rm -rf "$work/tarx"; mkdir -p "$work/tarx"; sync; }
 tarx() { for l in "$work"/layer-*.tar; do tar -xf "$l" -C "$work/tarx" || return 1; done; }
@@ -128,19 +127,38 @@ podman_load() {
         podman --root "$work/proot" --runroot "$work/prun" load -q -i "$work/image.tar" >/dev/null 2>"$work/podman.err"
 }
 
-tar -xf "$work/layer-0.tar" -C "$work" --to-stdout >/dev/null 2>&1 || true # warm the cache
-t_tar=$(best tarx)
-t_warren=$(best warren_load)
-echo "tar -x of the layers:  ${t_tar}s"
-echo "warren load:           ${t_warren}s"
-t_podman=""
+podman_ok=1
+podman_why=""
 if ! command -v podman >/dev/null; then
-        echo "podman load:           not run: podman is not installed (apt-get install podman)"
-elif ! t_podman=$(best podman_load); then
-        echo "podman load:           not run: podman failed on this host: $(tail -3 "$work/podman.err" | tr '\n' ' ')"
-        t_podman=""
+        podman_ok=0
+        podman_why="podman is not installed (apt-get install podman)"
+fi
+# Rounds interleave the three, so that a busy machine slows them alike; the best of each is kept.
+t_tar="" t_warren="" t_podman=""
+for ((round = 1; round <= RUNS; round++)); do
+        x=$(timed tarx) || { echo "tar -x failed" >&2; exit 1; }
+        t_tar=$(min "$t_tar" "$x")
+        y=$(timed warren_load) || { echo "warren load failed" >&2; exit 1; }
+        t_warren=$(min "$t_warren" "$y")
+        line="round $round: tar -x $(printf '%.3f' "$x")s, warren $(printf '%.3f' "$y")s"
+        if [ $podman_ok = 1 ]; then
+                if z=$(timed podman_load); then
+                        t_podman=$(min "$t_podman" "$z")
+                        line="$line, podman $(printf '%.3f' "$z")s"
+                else
+                        podman_ok=0
+                        podman_why="podman failed on this host: $(tail -3 "$work/podman.err" | tr '\n' ' ')"
+                fi
+        fi
+        echo "$line"
+done
+echo "tar -x of the layers:  $(printf '%.3f' "$t_tar")s (best of $RUNS)"
+echo "warren load:           $(printf '%.3f' "$t_warren")s"
+if [ $podman_ok = 1 ]; then
+        echo "podman load:           $(printf '%.3f' "$t_podman")s ($(podman --version))"
 else
-        echo "podman load:           ${t_podman}s ($(podman --version))"
+        echo "podman load:           not run: $podman_why"
+        t_podman=""
 fi
 echo "warren / tar -x:       $(printf '%.2f' "$(echo "$t_warren / $t_tar" | bc -l)") (goal <= 1.30)"
 if [ -n "$t_podman" ]; then

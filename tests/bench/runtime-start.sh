@@ -40,6 +40,7 @@ chmod 0755 "$work"
 mounted=()
 cleanup() {
         rm -rf "$work"
+        rmdir "$rundir/bench-warren" "$rundir/bench-crun" 2>/dev/null
         # Give the host back its hybrid layout unless asked to keep the v1 hierarchies.
         if [ "${BENCH_KEEP_V1:-0}" != 1 ]; then
                 local m

@@ -501,3 +501,45 @@ PY
         "${WR[@]}" delete -f c1
         nothing_left c1
 }
+
+@test "runtime: mount destinations through symlinks stay inside the rootfs" {
+        mkdir -p "$B/rootfs/opt"
+        ln -s / "$B/rootfs/opt/abs"
+        ln -s ../../../../../../.. "$B/rootfs/opt/rel"
+        local name=warren-escape-$$
+        edit --arg a "/opt/abs/$name-a" --arg r "/opt/rel/$name-r" \
+                '.mounts += [{"destination": $a, "type": "tmpfs", "source": "tmpfs"},
+                             {"destination": $r, "type": "tmpfs", "source": "tmpfs"}]'
+        args sh -c "grep -c $name /proc/self/mountinfo"
+        run "${WR[@]}" run --bundle "$B" c1
+        [ "$status" -eq 0 ]
+        [ "$output" = 2 ]
+        [ -d "$B/rootfs/$name-a" ]
+        [ -d "$B/rootfs/$name-r" ]
+        [ ! -e "/$name-a" ]
+        [ ! -e "/$name-r" ]
+}
+
+@test "runtime: podman drives it (--runtime)" {
+        command -v podman >/dev/null || skip "needs podman"
+        local p=(podman --root "$TEST_TMP/storage" --runroot "$TEST_TMP/runroot"
+                --storage-driver vfs --cgroup-manager cgroupfs --events-backend none
+                --runtime "$WARREN_RUNTIME")
+        tar -C "$B/rootfs" -c . | "${p[@]}" import - localhost/warren-bb >/dev/null
+        run "${p[@]}" run --rm --network none localhost/warren-bb sh -c 'echo podman-ok; id -u'
+        echo "$output"
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "podman-ok"
+        "${p[@]}" run -d --name c1 --network none localhost/warren-bb sleep 100
+        run "${p[@]}" exec c1 echo exec-ok
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "exec-ok"
+        "${p[@]}" rm -f -t 0 c1 >/dev/null
+        "${p[@]}" rmi -f localhost/warren-bb >/dev/null 2>&1 || true
+        # vfs layers hold subuid-owned files: remove them inside podman's user namespace
+        "${p[@]}" unshare rm -rf "$TEST_TMP/storage" 2>/dev/null || true
+        # rootless podman keeps a pause process per XDG_RUNTIME_DIR
+        if [ -f "$XDG_RUNTIME_DIR/libpod/tmp/pause.pid" ]; then
+                kill "$(cat "$XDG_RUNTIME_DIR/libpod/tmp/pause.pid")" 2>/dev/null || true
+        fi
+}

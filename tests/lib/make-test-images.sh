@@ -5,6 +5,8 @@
 #                whiteouts, an opaque directory, hardlinks, a setuid file, several owners
 #   oci.tar      OCI archive, image test/oci:1.0, layers base (gzip: same diff id as docker's
 #                base, a different blob) + app (zstd)
+#   docker25.tar the same image as docker.tar in the layout `docker save` writes since Docker 25
+#                (manifest.json pointing into blobs/sha256, plus index.json and oci-layout)
 #   rootfs.tar.gz  a root filesystem tarball for `import`
 #   expect.env   the ids: DOCKER_ID, OCI_ID, BASE_DIFF, TOP_DIFF, APP_DIFF
 # usage: make-test-images.sh OUTDIR
@@ -122,6 +124,26 @@ manifest = json.dumps([{"Config": dh + ".json", "RepoTags": ["test/multi:latest"
 with open(os.path.join(out, "docker.tar"), "wb") as f:
     f.write(tar_of([(bh + "/layer.tar", base), (bh + "/VERSION", b"1.0"), (th + "/layer.tar", top),
                     (dh + ".json", dcfg), ("manifest.json", manifest),
+                    ("repositories", json.dumps({"test/multi": {"latest": th}}).encode())]))
+
+# Docker 25+: manifest.json names blobs/sha256/<hex>; an OCI index sits beside it
+d25_manifest = json.dumps([{"Config": "blobs/sha256/" + dh, "RepoTags": ["test/multi:latest"],
+                            "Layers": ["blobs/sha256/" + bh, "blobs/sha256/" + th]}]).encode()
+d25_oman = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                  "digest": sha(dcfg), "size": len(dcfg)},
+                       "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                                   "digest": sha(l), "size": len(l)} for l in (base, top)]}).encode()
+d25_index = json.dumps({"schemaVersion": 2, "manifests": [
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha(d25_oman),
+     "size": len(d25_oman), "annotations": {"io.containerd.image.name": "docker.io/test/multi:latest",
+                                            "org.opencontainers.image.ref.name": "latest"}}]}).encode()
+with open(os.path.join(out, "docker25.tar"), "wb") as f:
+    f.write(tar_of([("blobs/sha256/" + bh, base), ("blobs/sha256/" + th, top),
+                    ("blobs/sha256/" + dh, dcfg),
+                    ("blobs/sha256/" + hashlib.sha256(d25_oman).hexdigest(), d25_oman),
+                    ("index.json", d25_index), ("manifest.json", d25_manifest),
+                    ("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
                     ("repositories", json.dumps({"test/multi": {"latest": th}}).encode())]))
 
 # OCI archive: base gzip'd, app zstd'd

@@ -169,10 +169,11 @@ static void test_changes(void **state) {
         assert_string_equal(json_string(json_get(cfg, "WorkingDir")), "/srv");
         assert_int_equal(image_change_apply(cfg, "USER 1000:1000", &err), 0);
         assert_int_equal(image_change_apply(cfg, "LABEL a=b c=\"d e\"", &err), 0);
-        assert_string_equal(json_string(json_get_path(cfg, "Labels", "c", NULL)), "d e");
+        assert_string_equal(json_string(json_get_path(cfg, "Labels", "c", (const char *)NULL)),
+                            "d e");
         assert_int_equal(image_change_apply(cfg, "EXPOSE 80 53/udp", &err), 0);
-        assert_non_null(json_get_path(cfg, "ExposedPorts", "80/tcp", NULL));
-        assert_non_null(json_get_path(cfg, "ExposedPorts", "53/udp", NULL));
+        assert_non_null(json_get_path(cfg, "ExposedPorts", "80/tcp", (const char *)NULL));
+        assert_non_null(json_get_path(cfg, "ExposedPorts", "53/udp", (const char *)NULL));
         assert_int_equal(image_change_apply(cfg, "EXPOSE 70000", &err), -EINVAL);
         error_free(TAKE_PTR(err));
         assert_int_equal(image_change_apply(cfg, "RUN rm -rf /", &err), -ENOTSUP);

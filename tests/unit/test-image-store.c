@@ -238,12 +238,43 @@ static void test_half_moved_tag(void **state) {
         assert_int_equal(tags_of(f, ID_A), 0);
 }
 
+/* A tag held by an image whose file does not parse cannot move (that file cannot be rewritten
+ * without losing it): the create or tag fails before writing anything. */
+static void test_tag_held_by_broken_image(void **state) {
+        Fixture *f = *state;
+        create(f, ID_A, "app:1", NULL);
+        create(f, ID_C, NULL, NULL);
+        _cleanup_free_ char *file =
+                xasprintf("%s/%s.json", store_path(image_store_base(f->is)), ID_A);
+        const char *torn = "{\"version\":1,\"id\":\"" ID_A "\",\"repo_tags\":[\"app:1\"";
+        assert_int_equal(write_file_atomic(file, torn, strlen(torn), 0600, NULL), 0);
+
+        Image img = {};
+        img.id = xstrdup(ID_B);
+        strv_push(&img.repo_tags, "app:1");
+        _cleanup_error_ WarrenError *err = NULL;
+        assert_int_equal(image_store_create(f->is, &img, &err), -EEXIST);
+        assert_true(store_is_name_conflict(err));
+        assert_non_null(strstr(err->msg, "does not parse"));
+        error_free(TAKE_PTR(err));
+        image_clear(&img);
+        assert_string_equal(who(f, ID_B), "");
+        assert_int_equal(image_store_tag(f->is, ID_C, "app:1", &err), -EEXIST);
+        assert_true(store_is_name_conflict(err));
+        error_free(TAKE_PTR(err));
+        assert_int_equal(tags_of(f, ID_C), 0);
+        _cleanup_free_ char *text = NULL;
+        assert_int_equal(read_file_capped(file, 4096, &text, NULL, NULL), 0);
+        assert_string_equal(text, torn);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lookups, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_tags_move, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_half_moved_tag, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_tag_held_by_broken_image, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

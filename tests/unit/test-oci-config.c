@@ -13,7 +13,7 @@
 #include "runtime/default-spec.h"
 #include "runtime/mount-options.h"
 #include "runtime/oci-config.h"
-#include "runtime/state.h"
+#include "runtime/container-state.h"
 
 static const char *const full =
         "{\"ociVersion\":\"1.0.2\","
@@ -291,13 +291,13 @@ static void test_default_spec_parses(void **state) {
 }
 
 static void test_container_ids(void **state) {
-        assert_int_equal(state_check_id("abc-DEF_1.2+3", NULL), 0);
-        assert_int_equal(state_check_id("", NULL), -EINVAL);
-        assert_int_equal(state_check_id(".", NULL), -EINVAL);
-        assert_int_equal(state_check_id("..", NULL), -EINVAL);
-        assert_int_equal(state_check_id("a/b", NULL), -EINVAL);
-        assert_int_equal(state_check_id("../x", NULL), -EINVAL);
-        assert_int_equal(state_check_id("a b", NULL), -EINVAL);
+        assert_int_equal(container_state_check_id("abc-DEF_1.2+3", NULL), 0);
+        assert_int_equal(container_state_check_id("", NULL), -EINVAL);
+        assert_int_equal(container_state_check_id(".", NULL), -EINVAL);
+        assert_int_equal(container_state_check_id("..", NULL), -EINVAL);
+        assert_int_equal(container_state_check_id("a/b", NULL), -EINVAL);
+        assert_int_equal(container_state_check_id("../x", NULL), -EINVAL);
+        assert_int_equal(container_state_check_id("a b", NULL), -EINVAL);
 }
 
 static void test_state_round_trip(void **state) {
@@ -316,9 +316,9 @@ static void test_state_round_trip(void **state) {
                             .cgroups = cg,
                             .own_pidns = true};
         _cleanup_free_ char *text = NULL;
-        assert_int_equal(state_to_json(&s, &text, NULL), 0);
+        assert_int_equal(container_state_to_json(&s, &text, NULL), 0);
         _cleanup_container_state_ ContainerState *t = NULL;
-        assert_int_equal(state_from_json(text, strlen(text), &t, NULL), 0);
+        assert_int_equal(container_state_from_json(text, strlen(text), &t, NULL), 0);
         assert_string_equal(t->id, "c1");
         assert_int_equal(t->pid, 42);
         assert_int_equal(t->pid_start, 99);
@@ -328,7 +328,7 @@ static void test_state_round_trip(void **state) {
         assert_string_equal(oci_kv_get(t->annotations, "k"), "v");
         assert_true(t->own_pidns);
         _cleanup_free_ char *oci = NULL;
-        assert_int_equal(state_oci_json(t, STATUS_STOPPED, true, false, &oci, NULL), 0);
+        assert_int_equal(container_state_oci_json(t, STATUS_STOPPED, true, false, &oci, NULL), 0);
         assert_non_null(strstr(oci, "\"status\":\"stopped\""));
         assert_non_null(strstr(oci, "\"pid\":0"));
         assert_non_null(strstr(oci, "\"owner\":\"me\""));

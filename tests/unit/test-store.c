@@ -142,6 +142,34 @@ static void test_create_get(void **state) {
         assert_string_equal(id, "web0");
 }
 
+/* A record larger than the fast path's buffer (16 KiB) reads the careful way. */
+static void test_large_record(void **state) {
+        Fixture *f = *state;
+        Container c;
+        make(&c, "big1", "big");
+        for (int i = 0; i < 3000; i++)
+                strv_consume(&c.config.env, xasprintf("VARIABLE_%d=some-value-%d", i, i));
+        _cleanup_error_ WarrenError *err = NULL;
+        assert_int_equal(container_store_create(f->cs, &c, &err), 0);
+        container_clear(&c);
+        assert_int_equal(container_store_get(f->cs, "big", &c, &err), 0);
+        assert_int_equal(strv_length(c.config.env), 3000);
+        assert_string_equal(c.config.env[2999], "VARIABLE_2999=some-value-2999");
+        container_clear(&c);
+        StoreList l = {};
+        assert_int_equal(container_store_list(f->cs, NULL, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_null(l.broken);
+        store_list_clear(&l);
+        /* a FIFO where a record should be does not hang a reader */
+        _cleanup_free_ char *fifo = path_join(sdir(f), "fifo.json");
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(container_store_list(f->cs, NULL, &l, &err), 0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(strv_length(l.broken), 1);
+        store_list_clear(&l);
+}
+
 static void test_create_conflicts(void **state) {
         Fixture *f = *state;
         create(f, "id1", "name1");
@@ -653,6 +681,7 @@ static void test_default_dir(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_create_get, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_large_record, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create_conflicts, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_update, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_update_paths, setup, teardown),

@@ -59,6 +59,7 @@ struct NetHelper {
         NetHostfwdTable table;
         NetFilter filter;
         int sockbuf; /* SO_SNDBUF/SO_RCVBUF for libslirp's sockets; 0: kernel autotuning */
+        int tap_batch;
 
         /* epoll state of libslirp's sockets, indexed by fd */
         uint8_t *reg;
@@ -342,6 +343,10 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
         h->fds = *fds;
         h->pkt_size = 65536 + 256;
         h->pkt = xmalloc(h->pkt_size);
+        h->tap_batch = TAP_BATCH;
+        const char *tb = getenv("WARREN_NET_TAP_BATCH");
+        if (tb && safe_atoi(tb, &h->tap_batch) == 0 && (h->tap_batch < 1 || h->tap_batch > 1024))
+                h->tap_batch = TAP_BATCH;
         const char *sb = getenv("WARREN_NET_SOCKBUF");
         uint64_t v;
         if (sb && parse_size(sb, &v) == 0 && v <= (64U << 20))
@@ -440,7 +445,7 @@ NetHelper *net_helper_free(NetHelper *h) {
 /* ---- the loop ---- */
 
 static void read_tap(NetHelper *h) {
-        for (int i = 0; i < TAP_BATCH; i++) {
+        for (int i = 0; i < h->tap_batch; i++) {
                 ssize_t n = read(h->fds.tap, h->pkt, h->pkt_size);
                 if (n < 0) {
                         if (errno == EINTR)

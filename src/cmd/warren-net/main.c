@@ -128,16 +128,18 @@ static int run(const NetOptions *o, WarrenError **err) {
 
         if (o->sandbox) {
                 NetSandboxResult sr = {};
-                r = net_sandbox_enter(o->resolv_conf, &sr, err);
+                r = net_sandbox_enter(o->resolv_conf, o->seccomp, &sr, err);
                 if (r < 0)
                         return r;
                 if (!sr.mount_ns)
                         log_warning("no user namespaces: running without the empty mount "
                                     "namespace");
+                if (o->seccomp && !sr.seccomp)
+                        log_warning("seccomp is not available: running without a filter");
+                log_debug("sandbox: mount namespace %s, capabilities dropped, seccomp %s",
+                          sr.mount_ns ? "yes" : "no", sr.seccomp ? "yes" : "no");
         } else if (o->resolv_conf)
                 log_warning("--resolv-conf needs the sandbox; libslirp reads /etc/resolv.conf");
-        /* seccomp: net_sandbox_seccomp_profile() goes through runtime/seccomp.h once that
-         * module lands (docs/networking.md) */
 
         if (o->ready_fd >= 0) {
                 if (write(o->ready_fd, "1", 1) != 1)

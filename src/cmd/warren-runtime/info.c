@@ -14,7 +14,7 @@
 #include "runtime/container.h"
 #include "runtime/oci-config.h"
 #include "runtime/seccomp.h"
-#include "runtime/state.h"
+#include "runtime/container-state.h"
 #include "warren-runtime.h"
 
 static int format_option(const char *v, bool *json) {
@@ -56,7 +56,7 @@ int cmd_list(int argc, char **argv) {
                 return 1;
         WarrenError *e = NULL;
         _cleanup_strv_ char **ids = NULL;
-        if (state_list(arg_global.root, &ids, &e) < 0)
+        if (container_state_list(arg_global.root, &ids, &e) < 0)
                 return fail(e);
         _cleanup_json_gen_ JsonGen *g = json ? json_gen_new(false) : NULL;
         if (g)
@@ -66,9 +66,9 @@ int cmd_list(int argc, char **argv) {
                        "CREATED", "OWNER");
         STRV_FOREACH (id, ids) {
                 _cleanup_container_state_ ContainerState *s = NULL;
-                if (state_load(arg_global.root, *id, &s, NULL) < 0)
+                if (container_state_load(arg_global.root, *id, &s, NULL) < 0)
                         continue;
-                ContainerStatus st = state_status(s);
+                ContainerStatus st = container_state_status(s);
                 pid_t pid = st == STATUS_STOPPED ? 0 : s->pid;
                 if (quiet)
                         printf("%s\n", s->id);
@@ -335,8 +335,8 @@ int cmd_update(int argc, char **argv) {
         }
         _cleanup_container_state_ ContainerState *s = NULL;
         if (r >= 0)
-                r = state_load(arg_global.root, argv[optind], &s, &e);
-        if (r >= 0 && state_status(s) == STATUS_STOPPED)
+                r = container_state_load(arg_global.root, argv[optind], &s, &e);
+        if (r >= 0 && container_state_status(s) == STATUS_STOPPED)
                 r = error_set(&e, EINVAL, "container `%s` is stopped", argv[optind]);
         if (r >= 0)
                 r = cgroup_apply(s->cgroups, &res, &e);

@@ -11,7 +11,7 @@
 #include "basic/xalloc.h"
 #include "runtime/container.h"
 #include "runtime/default-spec.h"
-#include "runtime/state.h"
+#include "runtime/container-state.h"
 #include "warren-runtime.h"
 
 int cmd_spec(int argc, char **argv) {
@@ -193,10 +193,10 @@ int cmd_state(int argc, char **argv) {
                 return r < 0 ? 1 : 0;
         WarrenError *e = NULL;
         _cleanup_container_state_ ContainerState *s = NULL;
-        if (state_load(arg_global.root, argv[optind], &s, &e) < 0)
+        if (container_state_load(arg_global.root, argv[optind], &s, &e) < 0)
                 return fail(e);
         _cleanup_free_ char *js = NULL;
-        if (state_oci_json(s, state_status(s), true, true, &js, &e) < 0)
+        if (container_state_oci_json(s, container_state_status(s), true, true, &js, &e) < 0)
                 return fail(e);
         printf("%s\n", js);
         return 0;

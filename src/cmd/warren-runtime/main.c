@@ -6,7 +6,7 @@
 #include "basic/log.h"
 #include "basic/xalloc.h"
 #include "runtime/oci-config.h"
-#include "runtime/state.h"
+#include "runtime/container-state.h"
 #include "warren-runtime.h"
 
 GlobalOptions arg_global;
@@ -227,7 +227,7 @@ int main(int argc, char **argv) {
         }
         if (!arg_global.root) {
                 WarrenError *e = NULL;
-                if (state_default_root(&arg_global.root, &e) < 0)
+                if (container_state_default_root(&arg_global.root, &e) < 0)
                         return fail(e);
         }
         argc -= optind;

@@ -301,7 +301,8 @@ static void gen_image_json(JsonGen *g, ImageStorage *s, const Image *img, bool f
         json_gen_key(g, "Size");
         json_gen_uint(g, image_storage_image_size(s, img));
         json_gen_kv_string(g, "ChainId", img->chain_id);
-        const JsonValue *labels = json_get_path(img->config, "config", "Labels", NULL);
+        const JsonValue *labels =
+                json_get_path(img->config, "config", "Labels", (const char *)NULL);
         json_gen_key(g, "Labels");
         if (labels)
                 json_gen_value(g, labels);
@@ -454,7 +455,8 @@ static int cmd_images(int argc, char **argv) {
                         rows[n++] = (Row){img, nt ? img->repo_tags[k] : NULL, image_created(img)};
                 }
         }
-        qsort(rows, n, sizeof(Row), row_cmp);
+        if (n > 0)
+                qsort(rows, n, sizeof(Row), row_cmp);
         if (quiet) {
                 _cleanup_strv_ char **seen = NULL;
                 for (size_t i = 0; i < n; i++) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "runtime/state.h"
+#include "runtime/container-state.h"
 
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -23,7 +24,7 @@ const char *container_status_name(ContainerStatus s) {
         return s <= STATUS_STOPPED ? status_names[s] : "unknown";
 }
 
-int state_check_id(const char *id, WarrenError **err) {
+int container_state_check_id(const char *id, WarrenError **err) {
         size_t n = strlen(id);
         if (n == 0)
                 return error_set(err, EINVAL, "container id must not be empty");
@@ -41,8 +42,22 @@ int state_check_id(const char *id, WarrenError **err) {
         return 0;
 }
 
-int state_default_root(char **ret, WarrenError **err) {
-        if (geteuid() == 0) {
+/* Whether we run in a user namespace other than the initial one. */
+static bool in_user_namespace(void) {
+        _cleanup_free_ char *map = NULL;
+        if (read_file_capped("/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
+                return false;
+        unsigned long a, b, c;
+        return sscanf(map, "%lu %lu %lu", &a, &b, &c) != 3 || a != 0 || b != 0 || c != 4294967295UL;
+}
+
+int container_state_default_root(char **ret, WarrenError **err) {
+        /* As runc: uid 0 inside someone's user namespace (rootless podman, rootlesskit) with
+         * XDG_RUNTIME_DIR set and USER not root keeps to the user's runtime directory. */
+        const char *xdg = getenv("XDG_RUNTIME_DIR"), *user = getenv("USER");
+        bool root = geteuid() == 0 &&
+                    !(xdg && *xdg && in_user_namespace() && (!user || !STREQ(user, "root")));
+        if (root) {
                 *ret = xstrdup("/run/warren-runtime");
                 return 0;
         }
@@ -77,7 +92,7 @@ static void gen_kv_strv(JsonGen *g, const char *key, char **kv) {
         json_gen_end_object(g);
 }
 
-int state_to_json(const ContainerState *s, char **ret, WarrenError **err) {
+int container_state_to_json(const ContainerState *s, char **ret, WarrenError **err) {
         _cleanup_json_gen_ JsonGen *g = json_gen_new(false);
         json_gen_begin_object(g);
         json_gen_kv_int(g, "version", STATE_VERSION);
@@ -103,7 +118,8 @@ int state_to_json(const ContainerState *s, char **ret, WarrenError **err) {
         return json_gen_finish(g, ret, NULL, err);
 }
 
-int state_from_json(const char *buf, size_t len, ContainerState **ret, WarrenError **err) {
+int container_state_from_json(const char *buf, size_t len, ContainerState **ret,
+                              WarrenError **err) {
         _cleanup_json_ JsonValue *v = NULL;
         int r = json_parse(buf, len, 1 << 20, &v, err);
         if (r < 0)
@@ -144,8 +160,9 @@ int state_from_json(const char *buf, size_t len, ContainerState **ret, WarrenErr
         return 0;
 }
 
-int state_load(const char *root, const char *id, ContainerState **ret, WarrenError **err) {
-        int r = state_check_id(id, err);
+int container_state_load(const char *root, const char *id, ContainerState **ret,
+                         WarrenError **err) {
+        int r = container_state_check_id(id, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *dir = path_join(root, id);
@@ -162,27 +179,63 @@ int state_load(const char *root, const char *id, ContainerState **ret, WarrenErr
                 return error_set(err, ENOENT, "container `%s` does not exist", id);
         if (r < 0)
                 return r;
-        r = state_from_json(buf, len, ret, err);
+        r = container_state_from_json(buf, len, ret, err);
         if (r < 0)
                 return error_prefix(err, r, "state of container `%s`", id);
         return 0;
 }
 
-int state_save(const char *root, const ContainerState *s, WarrenError **err) {
+int container_state_save(const char *root, const ContainerState *s, WarrenError **err) {
         _cleanup_free_ char *text = NULL;
-        int r = state_to_json(s, &text, err);
+        int r = container_state_to_json(s, &text, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *dir = path_join(root, s->id);
         _cleanup_free_ char *path = path_join(dir, STATE_FILE);
-        return write_file_atomic(path, text, strlen(text), 0600, err);
+        return container_state_write_file(path, text, strlen(text), 0600, err);
+}
+
+int container_state_write_file(const char *path, const char *data, size_t len, mode_t mode,
+                               WarrenError **err) {
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd < 0)
+                return error_set_errno(err, errno, "create `%s`", tmp);
+        int r = write_all(fd, data, len);
+        if (r >= 0 && close(TAKE_FD(fd)) < 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void)unlink(tmp);
+                return error_set_errno(err, -r, "write `%s`", path);
+        }
+        return 0;
+}
+
+int container_state_lock(const char *root, const char *id, int *ret_fd, WarrenError **err) {
+        int r = container_state_check_id(id, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *dir = path_join(root, id);
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return error_set(err, ENOENT, "container `%s` does not exist", id);
+                return error_set_errno(err, errno, "open `%s`", dir);
+        }
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return error_set_errno(err, errno, "lock `%s`", dir);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }
 
 static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int state_list(const char *root, char ***ret, WarrenError **err) {
+int container_state_list(const char *root, char ***ret, WarrenError **err) {
         _cleanup_closedir_ DIR *d = opendir(root);
         char **l = xnew(char *, 1);
         if (!d) {
@@ -195,14 +248,14 @@ int state_list(const char *root, char ***ret, WarrenError **err) {
         }
         struct dirent *de;
         while ((de = readdir(d)))
-                if (de->d_name[0] != '.' && state_check_id(de->d_name, NULL) >= 0)
+                if (de->d_name[0] != '.' && container_state_check_id(de->d_name, NULL) >= 0)
                         strv_push(&l, de->d_name);
         qsort(l, strv_length(l), sizeof(char *), cmp_str);
         *ret = l;
         return 0;
 }
 
-uint64_t state_pid_start_time(pid_t pid) {
+uint64_t container_state_pid_start_time(pid_t pid) {
         char path[64], buf[1024];
         snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -228,15 +281,15 @@ uint64_t state_pid_start_time(pid_t pid) {
         return strtoull(p, NULL, 10);
 }
 
-bool state_pid_alive(const ContainerState *s) {
+bool container_state_pid_alive(const ContainerState *s) {
         if (s->pid <= 0)
                 return false;
-        uint64_t t = state_pid_start_time(s->pid);
+        uint64_t t = container_state_pid_start_time(s->pid);
         return t != 0 && (s->pid_start == 0 || t == s->pid_start);
 }
 
-ContainerStatus state_status(const ContainerState *s) {
-        if (!state_pid_alive(s))
+ContainerStatus container_state_status(const ContainerState *s) {
+        if (!container_state_pid_alive(s))
                 return STATUS_STOPPED;
         if (s->recorded == STATUS_CREATED)
                 return STATUS_CREATED;
@@ -245,8 +298,8 @@ ContainerStatus state_status(const ContainerState *s) {
         return STATUS_RUNNING;
 }
 
-int state_oci_json(const ContainerState *s, ContainerStatus status, bool runc_fields, bool pretty,
-                   char **ret, WarrenError **err) {
+int container_state_oci_json(const ContainerState *s, ContainerStatus status, bool runc_fields,
+                             bool pretty, char **ret, WarrenError **err) {
         _cleanup_json_gen_ JsonGen *g = json_gen_new(pretty);
         json_gen_begin_object(g);
         json_gen_kv_string(g, "ociVersion", OCI_VERSION);
@@ -265,7 +318,7 @@ int state_oci_json(const ContainerState *s, ContainerStatus status, bool runc_fi
         return json_gen_finish(g, ret, NULL, err);
 }
 
-char *state_now_rfc3339(void) {
+char *container_state_now_rfc3339(void) {
         struct timespec ts;
         struct tm tm;
         clock_gettime(CLOCK_REALTIME, &ts);

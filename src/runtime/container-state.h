@@ -44,9 +44,9 @@ typedef struct ContainerState {
 const char *container_status_name(ContainerStatus s);
 
 /* An id is 1..1024 characters of [A-Za-z0-9_+.-], and not "." or "..". */
-int state_check_id(const char *id, WarrenError **err);
+int container_state_check_id(const char *id, WarrenError **err);
 /* The default --root: /run/warren-runtime for root, $XDG_RUNTIME_DIR/warren-runtime else. */
-int state_default_root(char **ret, WarrenError **err);
+int container_state_default_root(char **ret, WarrenError **err);
 
 ContainerState *container_state_free(ContainerState *s);
 static inline void container_state_freep(ContainerState **s) {
@@ -54,26 +54,33 @@ static inline void container_state_freep(ContainerState **s) {
 }
 #define _cleanup_container_state_ _cleanup_(container_state_freep)
 
-int state_to_json(const ContainerState *s, char **ret, WarrenError **err);
-int state_from_json(const char *buf, size_t len, ContainerState **ret, WarrenError **err);
+int container_state_to_json(const ContainerState *s, char **ret, WarrenError **err);
+int container_state_from_json(const char *buf, size_t len, ContainerState **ret, WarrenError **err);
 
 /* ROOT/ID/state.json. A missing container is ENOENT "container `x` does not exist". */
-int state_load(const char *root, const char *id, ContainerState **ret, WarrenError **err);
-int state_save(const char *root, const ContainerState *s, WarrenError **err);
+int container_state_load(const char *root, const char *id, ContainerState **ret, WarrenError **err);
+int container_state_save(const char *root, const ContainerState *s, WarrenError **err);
+/* Lock ROOT/ID (flock on the directory; released by closing *ret_fd) so that start, delete
+ * and kill of one container do not interleave. A missing container is ENOENT. */
+int container_state_lock(const char *root, const char *id, int *ret_fd, WarrenError **err);
+/* Replace `path` atomically (temp file + rename), without fsync: runtime state lives on a tmpfs
+ * normally and means nothing after a crash, and fsync on a disk would dominate start-up. */
+int container_state_write_file(const char *path, const char *data, size_t len, mode_t mode,
+                               WarrenError **err);
 /* The ids under ROOT (sorted). */
-int state_list(const char *root, char ***ret, WarrenError **err);
+int container_state_list(const char *root, char ***ret, WarrenError **err);
 
 /* The start time of a process (field 22 of /proc/PID/stat), 0 when gone or a zombie. */
-uint64_t state_pid_start_time(pid_t pid);
+uint64_t container_state_pid_start_time(pid_t pid);
 /* Whether s->pid is still the container's process. */
-bool state_pid_alive(const ContainerState *s);
+bool container_state_pid_alive(const ContainerState *s);
 /* The status seen now (checks the process and the freezer). */
-ContainerStatus state_status(const ContainerState *s);
+ContainerStatus container_state_status(const ContainerState *s);
 
 /* The OCI state document (ociVersion, id, status, pid, bundle, annotations) as given to hooks
  * on stdin and printed by `state` (which adds rootfs, created, owner: runc's fields). */
-int state_oci_json(const ContainerState *s, ContainerStatus status, bool runc_fields, bool pretty,
-                   char **ret, WarrenError **err);
+int container_state_oci_json(const ContainerState *s, ContainerStatus status, bool runc_fields,
+                             bool pretty, char **ret, WarrenError **err);
 
 /* Now as RFC 3339 with nanoseconds ("2026-11-23T13:43:56.123456789Z"). */
-char *state_now_rfc3339(void);
+char *container_state_now_rfc3339(void);

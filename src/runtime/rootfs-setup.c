@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "runtime/rootfs.h"
+#include "runtime/rootfs-setup.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
@@ -17,7 +18,82 @@
 #include "runtime/mount-options.h"
 #include "runtime/oci-config.h"
 
+/* Without openat2 (old kernels, valgrind, a seccomp profile that refuses it): walk the path
+ * one component at a time, following symlinks by hand with `/` and `..` clamped at rootfd. */
+static int open_in_root_walk(int rootfd, const char *path, int flags) {
+        _cleanup_free_ char *todo = xstrdup(path);
+        int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        int links = 0;
+        if (cur < 0)
+                return -errno;
+        char *p = todo;
+        for (;;) {
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        break;
+                char *end = strchrnul(p, '/');
+                bool last = !*end || !end[strspn(end, "/")];
+                char saved = *end;
+                *end = 0;
+                if (STREQ(p, ".")) {
+                        *end = saved;
+                        p = end;
+                        continue;
+                }
+                struct stat st;
+                int next;
+                if (STREQ(p, "..")) {
+                        struct stat a, b;
+                        if (fstat(cur, &a) == 0 && fstat(rootfd, &b) == 0 && a.st_ino == b.st_ino &&
+                            a.st_dev == b.st_dev)
+                                next = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+                        else
+                                next = openat(cur, "..", O_PATH | O_CLOEXEC);
+                } else
+                        next = openat(cur, p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0) {
+                        int e = errno;
+                        close(cur);
+                        return -e;
+                }
+                if (fstatat(next, "", &st, AT_EMPTY_PATH) == 0 && S_ISLNK(st.st_mode)) {
+                        char target[PATH_MAX];
+                        ssize_t n = readlinkat(next, "", target, sizeof(target) - 1);
+                        close(next);
+                        if (n < 0 || ++links > 40) {
+                                close(cur);
+                                return n < 0 ? -errno : -ELOOP;
+                        }
+                        target[n] = 0;
+                        *end = saved;
+                        char *rest = xasprintf("%s/%s", target, end);
+                        if (target[0] == '/') {
+                                close(cur);
+                                cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+                        }
+                        free(todo);
+                        todo = rest;
+                        p = todo;
+                        continue;
+                }
+                close(cur);
+                cur = next;
+                *end = saved;
+                p = end;
+                if (last)
+                        break;
+        }
+        /* reopen with the caller's flags */
+        _cleanup_free_ char *self = xasprintf("/proc/self/fd/%d", cur);
+        int fd = open(self, flags | O_CLOEXEC);
+        int e = errno;
+        close(cur);
+        return fd < 0 ? -e : fd;
+}
+
 static int openat2_in_root(int rootfd, const char *path, int flags) {
+        static bool no_openat2 = false;
         struct open_how how = {
                 .flags = (uint64_t)(flags | O_CLOEXEC),
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
@@ -26,8 +102,17 @@ static int openat2_in_root(int rootfd, const char *path, int flags) {
                 path++;
         if (!*path)
                 path = ".";
-        int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-        return fd < 0 ? -errno : fd;
+        if (!no_openat2) {
+                int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+                if (fd >= 0)
+                        return fd;
+                if (errno != ENOSYS && errno != EPERM)
+                        return -errno;
+                no_openat2 = true;
+                log_debug("openat2 unavailable (%s): resolving paths in the rootfs by hand",
+                          strerror(errno));
+        }
+        return open_in_root_walk(rootfd, path, flags);
 }
 
 /* Open `path` beneath `rootfd` (symlinks resolved inside it) as O_PATH, creating missing
@@ -127,7 +212,7 @@ static char *fd_path(int fd) {
         return xasprintf("/proc/self/fd/%d", fd);
 }
 
-static int mount_one(const OciMount *m, const RootfsContext *ctx, int rootfd, WarrenError **err) {
+static int mount_one(const OciMount *m, const RootfsSetup *ctx, int rootfd, WarrenError **err) {
         MountOptions o = {};
         int r = mount_options_parse(m->options, &o, err);
         if (r < 0)
@@ -322,7 +407,7 @@ static bool dev_is_bound(const OciConfig *c) {
         return false;
 }
 
-static int setup_devices(const OciConfig *c, const RootfsContext *ctx, int rootfd,
+static int setup_devices(const OciConfig *c, const RootfsSetup *ctx, int rootfd,
                          WarrenError **err) {
         bool mknod_ok = !ctx->userns && geteuid() == 0;
         int r;
@@ -376,7 +461,7 @@ static int setup_devices(const OciConfig *c, const RootfsContext *ctx, int rootf
         return 0;
 }
 
-int rootfs_prepare(const OciConfig *c, const RootfsContext *ctx, WarrenError **err) {
+int rootfs_setup_prepare(const OciConfig *c, const RootfsSetup *ctx, WarrenError **err) {
         unsigned long prop = MS_SLAVE | MS_REC;
         if (mount(NULL, "/", NULL, prop, NULL) < 0)
                 return error_set_errno(err, errno, "make `/` a slave mount");
@@ -393,7 +478,7 @@ int rootfs_prepare(const OciConfig *c, const RootfsContext *ctx, WarrenError **e
         return setup_devices(c, ctx, rootfd, err);
 }
 
-int rootfs_pivot(const RootfsContext *ctx, WarrenError **err) {
+int rootfs_setup_pivot(const RootfsSetup *ctx, WarrenError **err) {
         if (ctx->no_pivot) {
                 if (chdir(ctx->rootfs) < 0)
                         return error_set_errno(err, errno, "chdir to `%s`", ctx->rootfs);
@@ -453,7 +538,7 @@ static int readonly_path(const char *path, WarrenError **err) {
         return 0;
 }
 
-int rootfs_finish(const OciConfig *c, const RootfsContext *ctx, WarrenError **err) {
+int rootfs_setup_finish(const OciConfig *c, const RootfsSetup *ctx, WarrenError **err) {
         int r;
         STRV_FOREACH (p, c->linux_.masked_paths)
                 if ((r = mask_path(*p, err)) < 0)

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * What the container, pod and system commands share: opening the engine (after joining the
+ * namespace holder), progress lines on a terminal, docker-style times and ids, Go-template-like
+ * --format strings, and a terminal put into raw mode for -it.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <termios.h>
+
+#include "basic/error.h"
+
+typedef struct Engine Engine;
+typedef struct JsonValue JsonValue;
+
+/* Pin the XDG directories (so they stay the user's once euid is 0 in the user namespace), join
+ * the namespace holder, open the engine. Returns 0, or an exit code after printing the error. */
+int cli_engine_open(Engine **ret);
+/* The same without joining the holder (read-only look at the stores: `warren info`). */
+int cli_engine_open_nojoin(Engine **ret);
+
+/* "cmd: msg (see `warren cmd --help`)", exit 125. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
+
+/* A transient status line on stderr, only when stderr is a terminal; cleared by the next
+ * cli_progress() or by cli_progress_done(). */
+void cli_progress(const char *fmt, ...) _printf_(1, 2);
+void cli_progress_done(void);
+
+/* docker's "3 minutes ago" (t in ns since the epoch; 0: "N/A") and "About a minute". */
+void cli_format_ago(int64_t t_ns, char buf[64]);
+void cli_format_duration(int64_t seconds, char buf[64]);
+/* RFC 3339 with nanoseconds, UTC. */
+void cli_format_rfc3339(int64_t t_ns, char buf[64]);
+/* docker's --since/--until: RFC 3339 ("2024-01-02T15:04:05Z", fraction and offset allowed,
+ * a date alone), a unix time ("1700000000[.5]"), or a duration before now ("10s", "5m", "1h30m").
+ */
+int cli_parse_time(const char *s, int64_t *ret_ns, WarrenError **err);
+
+/* The first 12 characters of an id unless `no_trunc`. */
+const char *cli_short_id(const char *id, bool no_trunc, char buf[16]);
+
+/* Render a --format template ("{{.Names}}\t{{.Status}}", "{{json .Config}}", "{{.State.Pid}}")
+ * against a JSON object; fields may be paths. Unknown fields render as "<no value>". */
+char *cli_template_render(const char *tmpl, const JsonValue *obj);
+/* Print a tree as JSON on stdout (pretty). Returns 0 or an exit code. */
+int cli_print_json(const JsonValue *v);
+
+/* A table: rows of cells, printed with columns padded to the widest cell plus 3 spaces. */
+typedef struct CliTable {
+        char **cells; /* row-major */
+        size_t n_cols, n_rows;
+} CliTable;
+void cli_table_init(CliTable *t, size_t n_cols);
+void cli_table_add(CliTable *t, ...); /* n_cols strings (copied) */
+void cli_table_print(const CliTable *t);
+void cli_table_done(CliTable *t);
+
+/* Put stdin into raw mode when it is a terminal (for -it); cli_raw_restore() undoes it. */
+typedef struct CliRaw {
+        bool active;
+        struct termios saved;
+} CliRaw;
+void cli_raw_enter(CliRaw *r);
+void cli_raw_restore(CliRaw *r);
+
+/* Ask on the terminal; true for y/yes. */
+bool cli_confirm(const char *question);

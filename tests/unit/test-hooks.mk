@@ -1,0 +1,1 @@
+TIER_test-hooks := runtime
