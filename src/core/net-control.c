@@ -18,7 +18,7 @@ static int get_port(const JsonValue *args, const char *key, bool zero_ok, bool r
             v->u.integer > 65535)
                 return error_set(err, EINVAL, "`arguments.%s` must be a port number%s", key,
                                  zero_ok ? " (0 picks one)" : "");
-        *ret = (uint16_t) v->u.integer;
+        *ret = (uint16_t)v->u.integer;
         return 1;
 }
 
@@ -31,8 +31,7 @@ static int get_addr(const JsonValue *args, const char *key, struct in_addr *ret,
         if (!s)
                 return error_set(err, EINVAL, "`arguments.%s` must be a string", key);
         if (net_ipv4_parse(s, ret) < 0)
-                return error_set(err, EINVAL, "`arguments.%s`: invalid ipv4 address `%s`", key,
-                                 s);
+                return error_set(err, EINVAL, "`arguments.%s`: invalid ipv4 address `%s`", key, s);
         return 1;
 }
 
@@ -52,11 +51,10 @@ static int parse_add(const JsonValue *args, NetControlRequest *req, WarrenError 
                 return net_port_spec_parse(json_string(spec), &req->spec, err);
         }
 
-        NetPortSpec p = { .proto = NET_PROTO_TCP, .host_addr.s_addr = htonl(INADDR_ANY),
-                          .count = 1 };
+        NetPortSpec p = {.proto = NET_PROTO_TCP, .host_addr.s_addr = htonl(INADDR_ANY), .count = 1};
         const JsonValue *proto = json_get(args, "proto");
-        if (proto && (!json_string(proto) ||
-                      net_proto_from_string(json_string(proto), &p.proto) < 0))
+        if (proto &&
+            (!json_string(proto) || net_proto_from_string(json_string(proto), &p.proto) < 0))
                 return error_set(err, EINVAL, "`arguments.proto` must be \"tcp\" or \"udp\"");
         r = get_addr(args, "host_addr", &p.host_addr, err);
         if (r < 0)
@@ -92,7 +90,7 @@ int net_control_parse_request(const char *buf, size_t len, NetControlRequest *re
         if (args && !json_is(args, JSON_OBJECT) && !json_is(args, JSON_NULL))
                 return error_set(err, EINVAL, "`arguments` must be an object");
 
-        NetControlRequest req = { .guest_addr.s_addr = htonl(INADDR_ANY) };
+        NetControlRequest req = {.guest_addr.s_addr = htonl(INADDR_ANY)};
         if (STREQ(cmd, "add_hostfwd")) {
                 req.command = NET_CONTROL_ADD_HOSTFWD;
                 r = parse_add(args, &req, err);
@@ -104,7 +102,7 @@ int net_control_parse_request(const char *buf, size_t len, NetControlRequest *re
                 if (!json_is(id, JSON_INTEGER) || id->unsigned_big || id->u.integer < 1 ||
                     id->u.integer > UINT32_MAX)
                         return error_set(err, EINVAL, "`arguments.id` must be a positive integer");
-                req.id = (uint32_t) id->u.integer;
+                req.id = (uint32_t)id->u.integer;
         } else if (STREQ(cmd, "list_hostfwd"))
                 req.command = NET_CONTROL_LIST_HOSTFWD;
         else
@@ -152,12 +150,15 @@ char *net_control_format_entries(const NetHostfwd *items, size_t n) {
 static char *sanitize(const char *s) {
         size_t n = strlen(s);
         char *out = xmalloc(n + 1);
-        const unsigned char *p = (const unsigned char *) s;
+        const unsigned char *p = (const unsigned char *)s;
         size_t i = 0, o = 0;
         while (i < n) {
                 unsigned char c = p[i];
-                size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-                                                 (c & 0xf8) == 0xf0 ? 4 : 0;
+                size_t len = c < 0x80             ? 1
+                             : (c & 0xe0) == 0xc0 ? 2
+                             : (c & 0xf0) == 0xe0 ? 3
+                             : (c & 0xf8) == 0xf0 ? 4
+                                                  : 0;
                 bool ok = len > 0 && i + len <= n && !(c < 0x20 || c == 0x7f) &&
                           !(len == 2 && c < 0xc2) && !(len == 4 && c > 0xf4);
                 for (size_t k = 1; ok && k < len; k++)
@@ -242,8 +243,8 @@ int net_control_execute(NetHostfwdTable *t, const NetControlRequest *req, char *
                 r = error_set(&err, EOPNOTSUPP, "unknown command");
         }
         if (r < 0) {
-                *ret_response = net_control_format_error(err ? err->code : -r,
-                                                         err ? err->msg : NULL);
+                *ret_response =
+                        net_control_format_error(err ? err->code : -r, err ? err->msg : NULL);
                 return r;
         }
         *ret_response = finish(g);
@@ -271,8 +272,7 @@ int net_control_check_response(const char *buf, size_t len, WarrenError **err) {
         const JsonValue *e = json_get(v, "error");
         const char *desc = json_string(json_get(e, "desc"));
         const JsonValue *code = json_get(e, "code");
-        if (!desc || !json_is(code, JSON_INTEGER) || code->u.integer <= 0 ||
-            code->u.integer > 4095)
+        if (!desc || !json_is(code, JSON_INTEGER) || code->u.integer <= 0 || code->u.integer > 4095)
                 return error_set(err, EPROTO, "malformed response");
-        return error_set(err, (int) code->u.integer, "%s", desc);
+        return error_set(err, (int)code->u.integer, "%s", desc);
 }

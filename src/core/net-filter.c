@@ -13,37 +13,37 @@
 #define TCP_ACK 0x10
 
 static uint16_t get16(const uint8_t *p) {
-        return (uint16_t) (p[0] << 8 | p[1]);
+        return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static uint32_t get32(const uint8_t *p) {
-        return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static void put16(uint8_t *p, uint16_t v) {
-        p[0] = (uint8_t) (v >> 8);
-        p[1] = (uint8_t) v;
+        p[0] = (uint8_t)(v >> 8);
+        p[1] = (uint8_t)v;
 }
 
 static void put32(uint8_t *p, uint32_t v) {
-        p[0] = (uint8_t) (v >> 24);
-        p[1] = (uint8_t) (v >> 16);
-        p[2] = (uint8_t) (v >> 8);
-        p[3] = (uint8_t) v;
+        p[0] = (uint8_t)(v >> 24);
+        p[1] = (uint8_t)(v >> 16);
+        p[2] = (uint8_t)(v >> 8);
+        p[3] = (uint8_t)v;
 }
 
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len) {
         for (size_t i = 0; i + 1 < len; i += 2)
                 sum += get16(p + i);
         if (len & 1)
-                sum += (uint32_t) p[len - 1] << 8;
+                sum += (uint32_t)p[len - 1] << 8;
         return sum;
 }
 
 static uint16_t csum_fold(uint32_t sum) {
         while (sum >> 16)
                 sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t) ~sum;
+        return (uint16_t)~sum;
 }
 
 static bool udp_published(const NetFilter *f, uint16_t sport) {
@@ -75,8 +75,8 @@ static size_t build_rst4(const uint8_t *frame, const uint8_t *ip, size_t ihl, co
         uint8_t *otcp = oip + 20;
         memcpy(otcp, tcp + 2, 2);
         memcpy(otcp + 2, tcp, 2);
-        size_t data_len = seg_len - (size_t) ((tcp[12] >> 4) * 4);
-        put32(otcp + 8, get32(tcp + 4) + 1 + (uint32_t) data_len);
+        size_t data_len = seg_len - (size_t)((tcp[12] >> 4) * 4);
+        put32(otcp + 8, get32(tcp + 4) + 1 + (uint32_t)data_len);
         otcp[12] = 5 << 4;
         otcp[13] = TCP_RST | TCP_ACK;
         uint8_t pseudo[12];
@@ -85,7 +85,7 @@ static size_t build_rst4(const uint8_t *frame, const uint8_t *ip, size_t ihl, co
         pseudo[9] = PROTO_TCP;
         put16(pseudo + 10, 20);
         put16(otcp + 16, csum_fold(csum_add(csum_add(0, pseudo, 12), otcp, 20)));
-        (void) ihl;
+        (void)ihl;
         return 54;
 }
 
@@ -96,7 +96,7 @@ static bool host_addr4(const NetFilter *f, const uint8_t *dst) {
 }
 
 static bool host_addr6(const NetFilter *f, const uint8_t *dst) {
-        static const uint8_t allnodes[16] = { 0xff, 0x02, [15] = 0x01 };
+        static const uint8_t allnodes[16] = {0xff, 0x02, [15] = 0x01};
         return memcmp(dst, &f->prefix6, 8) == 0 || memcmp(dst, allnodes, 16) == 0;
 }
 
@@ -108,8 +108,8 @@ static NetFilterVerdict judge(const NetFilter *f, int proto, const uint8_t *l4, 
                         return NET_FILTER_PASS; /* libslirp drops a short header */
                 if (to_dns && get16(l4 + 2) == 53)
                         return NET_FILTER_PASS;
-                return (l4[13] & (TCP_SYN | TCP_ACK)) == TCP_SYN ? NET_FILTER_REJECT :
-                                                                  NET_FILTER_PASS;
+                return (l4[13] & (TCP_SYN | TCP_ACK)) == TCP_SYN ? NET_FILTER_REJECT
+                                                                 : NET_FILTER_PASS;
         }
         if (proto == PROTO_UDP) {
                 if (l4len < 8)
@@ -133,7 +133,7 @@ NetFilterVerdict net_filter_guest_frame(const NetFilter *f, const uint8_t *frame
         if (type == ETHERTYPE_IPV4) {
                 if (iplen < 20 || (ip[0] >> 4) != 4)
                         return NET_FILTER_PASS;
-                size_t ihl = (size_t) (ip[0] & 0x0f) * 4;
+                size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
                 if (ihl < 20 || iplen < ihl || !host_addr4(f, ip + 16))
                         return NET_FILTER_PASS;
                 size_t tot = get16(ip + 2);
@@ -146,8 +146,8 @@ NetFilterVerdict net_filter_guest_frame(const NetFilter *f, const uint8_t *frame
                 NetFilterVerdict v = judge(f, ip[9], l4, l4len, memcmp(ip + 16, &f->dns, 4) == 0);
                 if (v != NET_FILTER_REJECT)
                         return v;
-                if ((size_t) (l4[12] >> 4) * 4 < 20 || (size_t) (l4[12] >> 4) * 4 > l4len ||
-                    !reply || !ret_reply_len)
+                if ((size_t)(l4[12] >> 4) * 4 < 20 || (size_t)(l4[12] >> 4) * 4 > l4len || !reply ||
+                    !ret_reply_len)
                         return NET_FILTER_DROP;
                 *ret_reply_len = build_rst4(frame, ip, ihl, l4, l4len, reply);
                 return NET_FILTER_REJECT;
@@ -156,8 +156,8 @@ NetFilterVerdict net_filter_guest_frame(const NetFilter *f, const uint8_t *frame
                 if (iplen < 40 || (ip[0] >> 4) != 6 || !host_addr6(f, ip + 24))
                         return NET_FILTER_PASS;
                 /* extension headers are not followed: libslirp forwards only plain TCP/UDP */
-                NetFilterVerdict v = judge(f, ip[6], ip + 40, iplen - 40,
-                                           memcmp(ip + 24, &f->dns6, 16) == 0);
+                NetFilterVerdict v =
+                        judge(f, ip[6], ip + 40, iplen - 40, memcmp(ip + 24, &f->dns6, 16) == 0);
                 return v == NET_FILTER_REJECT ? NET_FILTER_DROP : v;
         }
         return NET_FILTER_PASS;

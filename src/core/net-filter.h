@@ -37,9 +37,9 @@ typedef struct NetFilter {
         bool block_host_loopback;
         struct in_addr network; /* 10.0.2.0 */
         struct in_addr netmask;
-        struct in_addr dns;       /* 10.0.2.3 */
-        struct in6_addr prefix6;  /* fd00::/64 */
-        struct in6_addr dns6;     /* fd00::3 */
+        struct in_addr dns;               /* 10.0.2.3 */
+        struct in6_addr prefix6;          /* fd00::/64 */
+        struct in6_addr dns6;             /* fd00::3 */
         const NetHostfwdTable *published; /* for UDP replies; may be NULL */
 } NetFilter;
 

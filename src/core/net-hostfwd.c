@@ -18,7 +18,7 @@ void net_hostfwd_table_init(NetHostfwdTable *t, struct in_addr default_guest,
 void net_hostfwd_table_done(NetHostfwdTable *t) {
         for (size_t i = 0; i < t->n; i++)
                 if (t->ops && t->ops->remove)
-                        (void) t->ops->remove(t->userdata, &t->items[i], NULL);
+                        (void)t->ops->remove(t->userdata, &t->items[i], NULL);
         free(t->items);
         t->items = NULL;
         t->n = 0;
@@ -36,7 +36,7 @@ static void drop_last(NetHostfwdTable *t, size_t keep) {
         while (t->n > keep) {
                 NetHostfwd *f = &t->items[--t->n];
                 if (t->ops && t->ops->remove)
-                        (void) t->ops->remove(t->userdata, f, NULL);
+                        (void)t->ops->remove(t->userdata, f, NULL);
         }
 }
 
@@ -50,8 +50,8 @@ int net_hostfwd_add(NetHostfwdTable *t, const NetPortSpec *spec, struct in_addr 
         if (t->n + spec->count > NET_HOSTFWD_MAX)
                 return error_set(err, E2BIG, "too many published ports (at most %d)",
                                  NET_HOSTFWD_MAX);
-        if ((uint32_t) spec->host_port + spec->count - 1 > 65535 ||
-            (uint32_t) spec->container_port + spec->count - 1 > 65535)
+        if ((uint32_t)spec->host_port + spec->count - 1 > 65535 ||
+            (uint32_t)spec->container_port + spec->count - 1 > 65535)
                 return error_set(err, ERANGE, "port range beyond 65535");
         if (guest_addr.s_addr == htonl(INADDR_ANY))
                 guest_addr = t->default_guest;
@@ -62,9 +62,9 @@ int net_hostfwd_add(NetHostfwdTable *t, const NetPortSpec *spec, struct in_addr 
                         .id = t->next_id,
                         .proto = spec->proto,
                         .host_addr = spec->host_addr,
-                        .host_port = spec->host_port ? (uint16_t) (spec->host_port + i) : 0,
+                        .host_port = spec->host_port ? (uint16_t)(spec->host_port + i) : 0,
                         .guest_addr = guest_addr,
-                        .guest_port = (uint16_t) (spec->container_port + i),
+                        .guest_port = (uint16_t)(spec->container_port + i),
                 };
                 if (f.host_port != 0)
                         for (size_t j = 0; j < t->n; j++)
@@ -74,9 +74,9 @@ int net_hostfwd_add(NetHostfwdTable *t, const NetPortSpec *spec, struct in_addr 
                                         return error_set(err, EADDRINUSE,
                                                          "host port `%s:%u/%s` is already "
                                                          "published (id %u)",
-                                                         ip, (unsigned) f.host_port,
+                                                         ip, (unsigned)f.host_port,
                                                          net_proto_to_string(f.proto),
-                                                         (unsigned) t->items[j].id);
+                                                         (unsigned)t->items[j].id);
                                 }
                 if (t->ops && t->ops->add) {
                         int r = t->ops->add(t->userdata, &f, err);
@@ -113,5 +113,5 @@ int net_hostfwd_remove(NetHostfwdTable *t, uint32_t id, WarrenError **err) {
                 t->n--;
                 return 0;
         }
-        return error_set(err, ENOENT, "no published port with id `%u`", (unsigned) id);
+        return error_set(err, ENOENT, "no published port with id `%u`", (unsigned)id);
 }

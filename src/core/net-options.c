@@ -19,7 +19,7 @@ void net_options_init(NetOptions *o) {
                 .exit_fd = -1,
         };
         int r = net_cidr_parse(NET_DEFAULT_CIDR, &o->addrs, NULL);
-        (void) r;
+        (void)r;
 }
 
 void net_options_done(NetOptions *o) {
@@ -29,12 +29,12 @@ void net_options_done(NetOptions *o) {
         free(o->api_socket);
         free(o->resolv_conf);
         free(o->ports);
-        *o = (NetOptions){ .ready_fd = -1, .exit_fd = -1 };
+        *o = (NetOptions){.ready_fd = -1, .exit_fd = -1};
 }
 
 int net_bool_parse(const char *s, bool *ret) {
-        static const char *const yes[] = { "1", "true", "yes", "on" };
-        static const char *const no[] = { "0", "false", "no", "off" };
+        static const char *const yes[] = {"1", "true", "yes", "on"};
+        static const char *const no[] = {"0", "false", "no", "off"};
         for (size_t i = 0; i < ELEMENTSOF(yes); i++)
                 if (strcasecmp(s, yes[i]) == 0) {
                         *ret = true;
@@ -52,7 +52,7 @@ int net_cidr_parse(const char *s, NetAddrs *ret, WarrenError **err) {
         const char *slash = strchr(s, '/');
         if (!slash)
                 return error_set(err, EINVAL, "cidr `%s`: expected ADDRESS/PREFIX", s);
-        _cleanup_free_ char *ip = xstrndup(s, (size_t) (slash - s));
+        _cleanup_free_ char *ip = xstrndup(s, (size_t)(slash - s));
         struct in_addr net;
         if (net_ipv4_parse(ip, &net) < 0)
                 return error_set(err, EINVAL, "cidr `%s`: invalid address `%s`", s, ip);
@@ -68,7 +68,7 @@ int net_cidr_parse(const char *s, NetAddrs *ret, WarrenError **err) {
                 return error_set(err, EINVAL, "cidr `%s`: host bits are set", s);
         if ((n >> 24) == 127 || (n >> 24) == 0 || (n >> 28) >= 14)
                 return error_set(err, EINVAL, "cidr `%s`: not a usable network", s);
-        NetAddrs a = { .prefix = prefix };
+        NetAddrs a = {.prefix = prefix};
         a.network.s_addr = htonl(n);
         a.netmask.s_addr = htonl(mask);
         a.gateway.s_addr = htonl(n + 2);
@@ -125,8 +125,8 @@ int net_options_set(NetOptions *o, const char *key, const char *value, WarrenErr
         if (STREQ(key, "mtu")) {
                 uint32_t mtu;
                 if (safe_atou32(value, &mtu) < 0 || mtu < NET_MIN_MTU || mtu > NET_MAX_MTU)
-                        return error_set(err, EINVAL, "mtu `%s`: must be between %u and %u",
-                                         value, NET_MIN_MTU, NET_MAX_MTU);
+                        return error_set(err, EINVAL, "mtu `%s`: must be between %u and %u", value,
+                                         NET_MIN_MTU, NET_MAX_MTU);
                 o->mtu = mtu;
                 return 0;
         }
@@ -173,7 +173,7 @@ int net_options_set(NetOptions *o, const char *key, const char *value, WarrenErr
 
 int net_options_parse_list(NetOptions *o, const char *list, WarrenError **err) {
         _cleanup_strv_ char **items = strv_split(list, ",");
-        STRV_FOREACH(item, items) {
+        STRV_FOREACH (item, items) {
                 char *eq = strchr(*item, '=');
                 if (eq)
                         *eq = '\0';
@@ -190,21 +190,21 @@ static const struct {
         const char *key;
         bool has_value;
 } long_options[] = {
-        { "mtu", "mtu", true },
-        { "cidr", "cidr", true },
-        { "allow-host-loopback", "allow_host_loopback", false },
-        { "enable-ipv6", "enable_ipv6", false },
-        { "tap", "tap", true },
-        { "no-sandbox", "sandbox", false },
-        { "no-seccomp", "seccomp", false },
-        { "resolv-conf", "resolv_conf", true },
-        { "api-socket", "api_socket", true },
-        { "netns", "netns", true },
-        { "userns", "userns", true },
-        { "ready-fd", "ready_fd", true },
-        { "exit-fd", "exit_fd", true },
-        { "publish", "publish", true },
-        { "debug", "debug", false },
+        {"mtu", "mtu", true},
+        {"cidr", "cidr", true},
+        {"allow-host-loopback", "allow_host_loopback", false},
+        {"enable-ipv6", "enable_ipv6", false},
+        {"tap", "tap", true},
+        {"no-sandbox", "sandbox", false},
+        {"no-seccomp", "seccomp", false},
+        {"resolv-conf", "resolv_conf", true},
+        {"api-socket", "api_socket", true},
+        {"netns", "netns", true},
+        {"userns", "userns", true},
+        {"ready-fd", "ready_fd", true},
+        {"exit-fd", "exit_fd", true},
+        {"publish", "publish", true},
+        {"debug", "debug", false},
 };
 
 int net_options_parse_argv(NetOptions *o, int argc, char *const *argv, WarrenError **err) {
@@ -242,8 +242,8 @@ int net_options_parse_argv(NetOptions *o, int argc, char *const *argv, WarrenErr
                         if (i + 1 >= argc)
                                 return error_set(err, EINVAL, "option `%s` needs a value", a);
                         value = argv[++i];
-                        r = a[1] == 'p' ? net_options_set(o, "publish", value, err) :
-                                          net_options_parse_list(o, value, err);
+                        r = a[1] == 'p' ? net_options_set(o, "publish", value, err)
+                                        : net_options_parse_list(o, value, err);
                         if (r < 0)
                                 return r;
                         continue;
@@ -253,7 +253,7 @@ int net_options_parse_argv(NetOptions *o, int argc, char *const *argv, WarrenErr
 
                 const char *name = a + 2;
                 const char *eq = strchr(name, '=');
-                size_t len = eq ? (size_t) (eq - name) : strlen(name);
+                size_t len = eq ? (size_t)(eq - name) : strlen(name);
                 size_t k;
                 for (k = 0; k < ELEMENTSOF(long_options); k++)
                         if (strlen(long_options[k].name) == len &&
@@ -294,7 +294,7 @@ int net_options_validate(const NetOptions *o, WarrenError **err) {
                 return error_set(err, EINVAL, "--userns needs --netns");
         if (o->enable_ipv6 && o->mtu < 1280)
                 return error_set(err, EINVAL, "mtu `%u`: ipv6 needs at least 1280",
-                                 (unsigned) o->mtu);
+                                 (unsigned)o->mtu);
         return 0;
 }
 

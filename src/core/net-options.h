@@ -19,7 +19,7 @@
 #include "core/net-portspec.h"
 
 #define NET_DEFAULT_MTU 65520U
-#define NET_MIN_MTU 576U /* IPv4's minimum; 1280 with enable_ipv6 */
+#define NET_MIN_MTU 576U   /* IPv4's minimum; 1280 with enable_ipv6 */
 #define NET_MAX_MTU 65521U /* libslirp's limit */
 #define NET_DEFAULT_CIDR "10.0.2.0/24"
 #define NET_DEFAULT_TAP "tap0"

@@ -30,7 +30,7 @@ int net_port_parse(const char *s, bool zero_ok, uint16_t *ret) {
                 return -ERANGE;
         if (v == 0 && !zero_ok)
                 return -ERANGE;
-        *ret = (uint16_t) v;
+        *ret = (uint16_t)v;
         return 0;
 }
 
@@ -55,7 +55,7 @@ static int parse_range(const char *s, bool zero_ok, uint16_t *ret_start, uint16_
                 *ret_count = 1;
                 return 0;
         }
-        _cleanup_free_ char *a = xstrndup(s, (size_t) (dash - s));
+        _cleanup_free_ char *a = xstrndup(s, (size_t)(dash - s));
         uint16_t lo, hi;
         int r = net_port_parse(a, false, &lo);
         if (r < 0)
@@ -66,12 +66,12 @@ static int parse_range(const char *s, bool zero_ok, uint16_t *ret_start, uint16_
         if (hi < lo)
                 return -ERANGE;
         *ret_start = lo;
-        *ret_count = (uint16_t) (hi - lo + 1);
+        *ret_count = (uint16_t)(hi - lo + 1);
         return 0;
 }
 
 int net_port_spec_parse(const char *s, NetPortSpec *ret, WarrenError **err) {
-        NetPortSpec p = { .proto = NET_PROTO_TCP, .host_addr.s_addr = htonl(INADDR_ANY) };
+        NetPortSpec p = {.proto = NET_PROTO_TCP, .host_addr.s_addr = htonl(INADDR_ANY)};
         int r;
 
         if (!s || !*s)
@@ -150,7 +150,7 @@ int net_port_spec_parse(const char *s, NetPortSpec *ret, WarrenError **err) {
         if (hcount != ccount)
                 return error_set(err, EINVAL,
                                  "port `%s`: host range has %u ports, container range %u", s,
-                                 (unsigned) hcount, (unsigned) ccount);
+                                 (unsigned)hcount, (unsigned)ccount);
 
         p.host_port = hstart;
         p.container_port = cstart;
@@ -166,11 +166,10 @@ char *net_port_spec_format(const NetPortSpec *p) {
                 strcat(ip, ":");
         }
         if (p->count > 1)
-                return xasprintf("%s%u-%u:%u-%u/%s", ip, (unsigned) p->host_port,
-                                 (unsigned) p->host_port + p->count - 1,
-                                 (unsigned) p->container_port,
-                                 (unsigned) p->container_port + p->count - 1,
+                return xasprintf("%s%u-%u:%u-%u/%s", ip, (unsigned)p->host_port,
+                                 (unsigned)p->host_port + p->count - 1, (unsigned)p->container_port,
+                                 (unsigned)p->container_port + p->count - 1,
                                  net_proto_to_string(p->proto));
-        return xasprintf("%s%u:%u/%s", ip, (unsigned) p->host_port, (unsigned) p->container_port,
+        return xasprintf("%s%u:%u/%s", ip, (unsigned)p->host_port, (unsigned)p->container_port,
                          net_proto_to_string(p->proto));
 }

@@ -42,11 +42,11 @@ static int new_namespaces(WarrenError **err) {
         int r = write_proc("/proc/self/setgroups", "deny", err);
         if (r < 0)
                 return r;
-        snprintf(map, sizeof(map), "%u %u 1", (unsigned) uid, (unsigned) uid);
+        snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
         r = write_proc("/proc/self/uid_map", map, err);
         if (r < 0)
                 return r;
-        snprintf(map, sizeof(map), "%u %u 1", (unsigned) gid, (unsigned) gid);
+        snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
         return write_proc("/proc/self/gid_map", map, err);
 }
 
@@ -54,8 +54,7 @@ static int empty_root(const char *resolv_conf, WarrenError **err) {
         char real[PATH_MAX];
         bool have_resolv = realpath(resolv_conf, real) != NULL;
         if (!have_resolv)
-                log_debug("sandbox: `%s` not found, no resolvers for dns forwarding",
-                          resolv_conf);
+                log_debug("sandbox: `%s` not found, no resolvers for dns forwarding", resolv_conf);
 
         /* the directory may sit below the tmpfs mount point: hold it by fd first */
         _cleanup_close_ int resolv_dir = -1;
@@ -164,17 +163,68 @@ int net_sandbox_enter(const char *resolv_conf, bool seccomp, NetSandboxResult *r
 
 JsonValue *net_sandbox_seccomp_profile(void) {
         static const char *const denied[] = {
-                "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
-                "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
-                "fsconfig", "fsmount", "fspick", "mount_setattr", "setns", "unshare",
-                "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
-                "reboot", "swapon", "swapoff", "bpf", "perf_event_open", "userfaultfd",
-                "keyctl", "add_key", "request_key", "acct", "quotactl", "syslog",
-                "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname",
-                "setdomainname", "iopl", "ioperm", "personality", "open_by_handle_at",
-                "name_to_handle_at", "lookup_dcookie", "mknod", "mknodat", "vhangup",
-                "pidfd_getfd", "kcmp", "fanotify_init", "setuid", "setgid", "setreuid",
-                "setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
+                "execve",
+                "execveat",
+                "ptrace",
+                "process_vm_readv",
+                "process_vm_writev",
+                "mount",
+                "umount2",
+                "pivot_root",
+                "chroot",
+                "move_mount",
+                "open_tree",
+                "fsopen",
+                "fsconfig",
+                "fsmount",
+                "fspick",
+                "mount_setattr",
+                "setns",
+                "unshare",
+                "init_module",
+                "finit_module",
+                "delete_module",
+                "kexec_load",
+                "kexec_file_load",
+                "reboot",
+                "swapon",
+                "swapoff",
+                "bpf",
+                "perf_event_open",
+                "userfaultfd",
+                "keyctl",
+                "add_key",
+                "request_key",
+                "acct",
+                "quotactl",
+                "syslog",
+                "settimeofday",
+                "clock_settime",
+                "clock_adjtime",
+                "adjtimex",
+                "sethostname",
+                "setdomainname",
+                "iopl",
+                "ioperm",
+                "personality",
+                "open_by_handle_at",
+                "name_to_handle_at",
+                "lookup_dcookie",
+                "mknod",
+                "mknodat",
+                "vhangup",
+                "pidfd_getfd",
+                "kcmp",
+                "fanotify_init",
+                "setuid",
+                "setgid",
+                "setreuid",
+                "setregid",
+                "setresuid",
+                "setresgid",
+                "setgroups",
+                "setfsuid",
+                "setfsgid",
                 "capset",
         };
         JsonValue *p = json_new_object();
@@ -191,9 +241,9 @@ JsonValue *net_sandbox_seccomp_profile(void) {
 
         /* clone with any namespace flag: one argument per flag, which the seccomp module ORs
          * (at most six per entry, so two entries) */
-        static const uint64_t ns_flags[] = { CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,
-                                             CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
-                                             CLONE_NEWCGROUP };
+        static const uint64_t ns_flags[] = {CLONE_NEWNS,    CLONE_NEWUTS, CLONE_NEWIPC,
+                                            CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNET,
+                                            CLONE_NEWCGROUP};
         for (size_t part = 0; part < 2; part++) {
                 JsonValue *clone_rule = json_new_object();
                 JsonValue *clone_names = json_new_array();
@@ -205,8 +255,8 @@ JsonValue *net_sandbox_seccomp_profile(void) {
                 for (size_t i = part * 4; i < MIN(part * 4 + 4, ELEMENTSOF(ns_flags)); i++) {
                         JsonValue *a = json_new_object();
                         json_object_set(a, "index", json_new_integer(0));
-                        json_object_set(a, "value", json_new_integer((int64_t) ns_flags[i]));
-                        json_object_set(a, "valueTwo", json_new_integer((int64_t) ns_flags[i]));
+                        json_object_set(a, "value", json_new_integer((int64_t)ns_flags[i]));
+                        json_object_set(a, "valueTwo", json_new_integer((int64_t)ns_flags[i]));
                         json_object_set(a, "op", json_new_string("SCMP_CMP_MASKED_EQ"));
                         json_array_append(args, a);
                 }

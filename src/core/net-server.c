@@ -30,7 +30,7 @@ struct NetServer {
 };
 
 static int fill_addr(const char *path, struct sockaddr_un *sa, WarrenError **err) {
-        *sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+        *sa = (struct sockaddr_un){.sun_family = AF_UNIX};
         if (strlen(path) >= sizeof(sa->sun_path))
                 return error_set(err, ENAMETOOLONG, "socket path `%s` is too long", path);
         strcpy(sa->sun_path, path);
@@ -42,15 +42,14 @@ int net_server_listen(const char *path, WarrenError **err) {
         int r = fill_addr(path, &sa, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int fd =
-                socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return error_set_errno(err, errno, "socket");
         struct stat st;
         if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-                (void) unlink(path);
+                (void)unlink(path);
         mode_t old = umask(0177);
-        r = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
+        r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
         int e = errno;
         umask(old);
         if (r < 0)
@@ -63,12 +62,15 @@ int net_server_listen(const char *path, WarrenError **err) {
 int net_server_new(int epfd, int listen_fd, uint32_t tag_listen, uint32_t tag_conn,
                    NetServerHandler handler, void *userdata, NetServer **ret, WarrenError **err) {
         NetServer *s = xnew(NetServer, 1);
-        *s = (NetServer){ .epfd = epfd, .listen_fd = listen_fd, .tag_conn = tag_conn,
-                          .handler = handler, .userdata = userdata };
+        *s = (NetServer){.epfd = epfd,
+                         .listen_fd = listen_fd,
+                         .tag_conn = tag_conn,
+                         .handler = handler,
+                         .userdata = userdata};
         for (size_t i = 0; i < NET_SERVER_MAX_CONNS; i++)
                 s->conns[i].fd = -1;
-        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = NET_EPOLL_DATA(tag_listen,
-                                                                                listen_fd) };
+        struct epoll_event ev = {.events = EPOLLIN,
+                                 .data.u64 = NET_EPOLL_DATA(tag_listen, listen_fd)};
         if (epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev) < 0) {
                 free(s);
                 return error_set_errno(err, errno, "watch the control socket");
@@ -79,12 +81,12 @@ int net_server_new(int epfd, int listen_fd, uint32_t tag_listen, uint32_t tag_co
 
 static void conn_close(NetServer *s, Conn *c) {
         if (c->fd >= 0) {
-                (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+                (void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
                 close(c->fd);
         }
         free(c->buf);
         free(c->out);
-        *c = (Conn){ .fd = -1 };
+        *c = (Conn){.fd = -1};
 }
 
 static Conn *conn_find(NetServer *s, int fd) {
@@ -105,13 +107,13 @@ void net_server_on_listen(NetServer *s) {
                         close(fd);
                         continue;
                 }
-                struct epoll_event ev = { .events = EPOLLIN,
-                                          .data.u64 = NET_EPOLL_DATA(s->tag_conn, fd) };
+                struct epoll_event ev = {.events = EPOLLIN,
+                                         .data.u64 = NET_EPOLL_DATA(s->tag_conn, fd)};
                 if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
                         close(fd);
                         continue;
                 }
-                *c = (Conn){ .fd = fd, .buf = xmalloc(NET_CONTROL_MAX_REQUEST + 1) };
+                *c = (Conn){.fd = fd, .buf = xmalloc(NET_CONTROL_MAX_REQUEST + 1)};
         }
 }
 
@@ -121,8 +123,8 @@ static void conn_respond(NetServer *s, Conn *c) {
         c->out = xasprintf("%s\n", resp);
         c->out_len = strlen(c->out);
         c->out_off = 0;
-        struct epoll_event ev = { .events = EPOLLOUT,
-                                  .data.u64 = NET_EPOLL_DATA(s->tag_conn, c->fd) };
+        struct epoll_event ev = {.events = EPOLLOUT,
+                                 .data.u64 = NET_EPOLL_DATA(s->tag_conn, c->fd)};
         if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
                 conn_close(s, c);
 }
@@ -140,7 +142,7 @@ void net_server_on_conn(NetServer *s, int fd, uint32_t events) {
                                         return;
                                 break;
                         }
-                        c->out_off += (size_t) n;
+                        c->out_off += (size_t)n;
                 }
                 conn_close(s, c);
                 return;
@@ -165,10 +167,10 @@ void net_server_on_conn(NetServer *s, int fd, uint32_t events) {
                                 conn_respond(s, c);
                         return;
                 }
-                char *nl = memchr(c->buf + c->len, '\n', (size_t) n);
-                c->len += (size_t) n;
+                char *nl = memchr(c->buf + c->len, '\n', (size_t)n);
+                c->len += (size_t)n;
                 if (nl) {
-                        c->len = (size_t) (nl - c->buf);
+                        c->len = (size_t)(nl - c->buf);
                         conn_respond(s, c);
                         return;
                 }
@@ -198,7 +200,7 @@ int net_server_request(const char *path, const char *request, char **ret_respons
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return error_set_errno(err, errno, "socket");
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
                 return error_set_errno(err, errno, "connect to `%s`", path);
         if (write_all(fd, request, strlen(request)) < 0 || write_all(fd, "\n", 1) < 0)
                 return error_set_errno(err, errno, "send the request");

@@ -16,9 +16,9 @@
 #define NET_SERVER_MAX_CONNS 16
 
 /* epoll_event.data.u64 for the loop's own fds: the tag in the high half, the fd in the low. */
-#define NET_EPOLL_DATA(tag, fd) (((uint64_t) (tag) << 32) | (uint32_t) (fd))
-#define NET_EPOLL_TAG(u64) ((uint32_t) ((u64) >> 32))
-#define NET_EPOLL_FD(u64) ((int) (uint32_t) (u64))
+#define NET_EPOLL_DATA(tag, fd) (((uint64_t)(tag) << 32) | (uint32_t)(fd))
+#define NET_EPOLL_TAG(u64) ((uint32_t)((u64) >> 32))
+#define NET_EPOLL_FD(u64) ((int)(uint32_t)(u64))
 
 /* Returns the response text (malloc'd, no newline). */
 typedef char *(*NetServerHandler)(void *userdata, const char *request, size_t len);

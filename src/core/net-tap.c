@@ -31,16 +31,16 @@ void net_target_done(NetTarget *t) {
 
 int net_target_open(pid_t pid, const char *netns_path, const char *userns_path, NetTarget *ret,
                     WarrenError **err) {
-        NetTarget t = { .pid = pid, .pidfd = -1, .userns_fd = -1, .netns_fd = -1 };
+        NetTarget t = {.pid = pid, .pidfd = -1, .userns_fd = -1, .netns_fd = -1};
         _cleanup_free_ char *net = NULL, *user = NULL;
         int r;
 
         if (pid > 0) {
-                t.pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+                t.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
                 if (t.pidfd < 0)
-                        return error_set_errno(err, errno, "open process `%d`", (int) pid);
-                net = xasprintf("/proc/%d/ns/net", (int) pid);
-                user = xasprintf("/proc/%d/ns/user", (int) pid);
+                        return error_set_errno(err, errno, "open process `%d`", (int)pid);
+                net = xasprintf("/proc/%d/ns/net", (int)pid);
+                user = xasprintf("/proc/%d/ns/user", (int)pid);
         } else {
                 net = xstrdup(netns_path);
                 user = userns_path ? xstrdup(userns_path) : NULL;
@@ -61,7 +61,7 @@ int net_target_open(pid_t pid, const char *netns_path, const char *userns_path, 
                 /* the owner of the network namespace */
                 t.userns_fd = ioctl(t.netns_fd, NS_GET_USERNS);
                 if (t.userns_fd >= 0)
-                        (void) fcntl(t.userns_fd, F_SETFD, FD_CLOEXEC);
+                        (void)fcntl(t.userns_fd, F_SETFD, FD_CLOEXEC);
         }
         if (t.userns_fd >= 0 && same_ns(t.userns_fd, "/proc/self/ns/user"))
                 t.userns_fd = safe_close(t.userns_fd);
@@ -71,7 +71,7 @@ int net_target_open(pid_t pid, const char *netns_path, const char *userns_path, 
         }
         /* the pid may have been reused between pidfd_open and opening its namespaces */
         if (t.pidfd >= 0 && syscall(SYS_pidfd_send_signal, t.pidfd, 0, NULL, 0) < 0) {
-                r = error_set_errno(err, errno, "process `%d`", (int) pid);
+                r = error_set_errno(err, errno, "process `%d`", (int)pid);
                 goto fail;
         }
         *ret = t;
@@ -92,7 +92,7 @@ static int child_setup(const NetTarget *t, const NetTapConfig *cfg, int *ret_fd,
         _cleanup_close_ int tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
         if (tap < 0)
                 return error_set_errno(err, errno, "open `/dev/net/tun`");
-        struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+        struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
         snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->name);
         if (ioctl(tap, TUNSETIFF, &ifr) < 0)
                 return error_set_errno(err, errno, "create tap device `%s`", cfg->name);

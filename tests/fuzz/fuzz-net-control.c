@@ -22,17 +22,17 @@ static int fake_remove(void *userdata, const NetHostfwd *f, WarrenError **err) {
         return 0;
 }
 
-static const NetHostfwdOps ops = { .add = fake_add, .remove = fake_remove };
+static const NetHostfwdOps ops = {.add = fake_add, .remove = fake_remove};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         NetHostfwdTable t;
-        struct in_addr guest = { htonl(0x0a000264) };
+        struct in_addr guest = {htonl(0x0a000264)};
         net_hostfwd_table_init(&t, guest, &ops, NULL);
 
         /* the same bytes twice: a second add may conflict with the first */
         for (int round = 0; round < 2; round++) {
                 _cleanup_free_ char *resp = NULL;
-                int r = net_control_handle(&t, (const char *) data, size, &resp);
+                int r = net_control_handle(&t, (const char *)data, size, &resp);
                 if (!resp)
                         abort();
                 _cleanup_json_ JsonValue *v = NULL;

@@ -82,6 +82,18 @@ store_snapshot() {
         assert_contains "$output" "DIGEST"
 }
 
+@test "load compressed archives (gzip, zstd) from a pipe" {
+        require_feature userns
+        gzip -c "$IMAGES_DIR/docker.tar" | "$WARREN" load
+        zstd -q -c "$IMAGES_DIR/oci.tar" | "$WARREN" load
+        run "$WARREN" images -q --no-trunc
+        assert_contains "$output" "$DOCKER_ID"
+        assert_contains "$output" "$OCI_ID"
+        # columns line up (tabwriter style) and show docker's headers
+        run "$WARREN" images
+        [ "$(echo "$output" | head -1 | tr -s ' ')" = "REPOSITORY TAG IMAGE ID CREATED SIZE" ]
+}
+
 @test "a progress-free load in a pipe, and a second load changes nothing" {
         require_feature userns
         "$WARREN" load -i "$IMAGES_DIR/docker.tar" 2>"$TEST_TMP/err"

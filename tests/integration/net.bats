@@ -151,6 +151,15 @@ free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
         assert_contains "$output" "default via 10.9.0.2"
 }
 
+@test "net: enable_ipv6 gives tap0 fd00::100/64 and a route via fd00::2" {
+        start_holder
+        start_helper --enable-ipv6
+        run in_ns ip -6 addr show dev tap0
+        assert_contains "$output" "inet6 fd00::100/64"
+        run in_ns ip -6 route show default
+        assert_contains "$output" "default via fd00::2 dev tap0"
+}
+
 @test "net: bad options are refused with a message" {
         run "$WARREN_NET" --mtu 10 1
         [ "$status" -eq 2 ]
@@ -170,9 +179,18 @@ free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
         wait_for test -e "$TEST_TMP/srv.ready"
         start_holder
         start_helper
+        # refused at once (a RST from the helper), not left to time out
+        SECONDS=0
         run in_ns "$PY" "$TOOL" tcp-client 10.0.2.2 "$port" x
         [ "$status" -ne 0 ]
         assert_not_contains "$output" "hello-host"
+        assert_contains "$output" "ConnectionRefusedError"
+        [ "$SECONDS" -lt 3 ]
+        # nor through any other address of the virtual network
+        run in_ns "$PY" "$TOOL" tcp-client 10.0.2.77 "$port" x
+        [ "$status" -ne 0 ]
+        assert_not_contains "$output" "hello-host"
+        [ ! -s "$TEST_TMP/srv.log" ]
 }
 
 @test "net: allow_host_loopback makes the host's 127.0.0.1 reachable at 10.0.2.2" {

@@ -25,7 +25,7 @@ static int fake_add(void *userdata, NetHostfwd *f, WarrenError **err) {
         Fake *fk = userdata;
         if (f->host_port != 0 && f->host_port == fk->busy_port)
                 return error_set(err, EADDRINUSE, "host port `%u` is already in use",
-                                 (unsigned) f->host_port);
+                                 (unsigned)f->host_port);
         if (f->host_port == 0)
                 f->host_port = fk->next_pick++;
         fk->adds++;
@@ -38,10 +38,10 @@ static int fake_remove(void *userdata, const NetHostfwd *f, WarrenError **err) {
         return 0;
 }
 
-static const NetHostfwdOps fake_ops = { .add = fake_add, .remove = fake_remove };
+static const NetHostfwdOps fake_ops = {.add = fake_add, .remove = fake_remove};
 
 static void table_setup(NetHostfwdTable *t, Fake *fk) {
-        *fk = (Fake){ .busy_port = 9999, .next_pick = 40000 };
+        *fk = (Fake){.busy_port = 9999, .next_pick = 40000};
         struct in_addr guest;
         inet_pton(AF_INET, "10.0.2.100", &guest);
         net_hostfwd_table_init(t, guest, &fake_ops, fk);
@@ -71,8 +71,9 @@ static void test_parse_requests(void **state) {
         assert_int_equal(r.spec.count, 1);
         assert_int_equal(r.spec.host_addr.s_addr, htonl(INADDR_LOOPBACK));
 
-        const char *spec = "{\"execute\":\"add_hostfwd\",\"arguments\":{\"spec\":\"8080-8081:80-81\","
-                           "\"guest_addr\":\"10.0.2.50\"}}";
+        const char *spec =
+                "{\"execute\":\"add_hostfwd\",\"arguments\":{\"spec\":\"8080-8081:80-81\","
+                "\"guest_addr\":\"10.0.2.50\"}}";
         assert_int_equal(net_control_parse_request(spec, strlen(spec), &r, &err), 0);
         assert_int_equal(r.spec.count, 2);
         assert_int_equal(ntohl(r.guest_addr.s_addr), 0x0a000232);
@@ -153,8 +154,9 @@ static void test_add_list_remove(void **state) {
                                "\"guest_addr\":\"10.0.2.100\",\"guest_port\":80}]}}");
         /* host port 0: the ops pick it, the response says which */
         _cleanup_free_ char *b = handle(
-                &t, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_port\":0,"
-                    "\"guest_port\":53}}",
+                &t,
+                "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_port\":0,"
+                "\"guest_port\":53}}",
                 &r);
         assert_int_equal(r, 0);
         assert_non_null(strstr(b, "\"host_port\":40000"));
@@ -175,15 +177,15 @@ static void test_add_list_remove(void **state) {
         assert_int_equal(json_parse(l, strlen(l), 0, &v, NULL), 0);
         assert_int_equal(json_length(json_get_path(v, "return", "entries", NULL)), 5);
 
-        _cleanup_free_ char *d = handle(
-                &t, "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":4}}", &r);
+        _cleanup_free_ char *d =
+                handle(&t, "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":4}}", &r);
         assert_int_equal(r, 0);
         assert_string_equal(d, "{\"return\":{}}");
         assert_int_equal(t.n, 4);
         assert_null(net_hostfwd_find(&t, 4));
         assert_non_null(net_hostfwd_find(&t, 5));
-        _cleanup_free_ char *e = handle(
-                &t, "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":4}}", &r);
+        _cleanup_free_ char *e =
+                handle(&t, "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":4}}", &r);
         assert_int_equal(r, -ENOENT);
         assert_non_null(strstr(e, "\"errno\":\"ENOENT\""));
         assert_non_null(strstr(e, "no published port with id `4`"));

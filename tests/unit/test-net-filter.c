@@ -10,11 +10,11 @@
 
 #include "core/net-filter.h"
 
-static const uint8_t GUEST_MAC[6] = { 0x02, 0, 0, 0, 0, 0x64 };
-static const uint8_t SLIRP_MAC[6] = { 0x52, 0x55, 0x0a, 0, 0x02, 0x02 };
+static const uint8_t GUEST_MAC[6] = {0x02, 0, 0, 0, 0, 0x64};
+static const uint8_t SLIRP_MAC[6] = {0x52, 0x55, 0x0a, 0, 0x02, 0x02};
 
 static NetFilter filter(const NetHostfwdTable *t) {
-        NetFilter f = { .block_host_loopback = true, .published = t };
+        NetFilter f = {.block_host_loopback = true, .published = t};
         inet_pton(AF_INET, "10.0.2.0", &f.network);
         inet_pton(AF_INET, "255.255.255.0", &f.netmask);
         inet_pton(AF_INET, "10.0.2.3", &f.dns);
@@ -26,8 +26,8 @@ static NetFilter filter(const NetHostfwdTable *t) {
 static size_t eth(uint8_t *buf, uint16_t type) {
         memcpy(buf, SLIRP_MAC, 6);
         memcpy(buf + 6, GUEST_MAC, 6);
-        buf[12] = (uint8_t) (type >> 8);
-        buf[13] = (uint8_t) type;
+        buf[12] = (uint8_t)(type >> 8);
+        buf[13] = (uint8_t)type;
         return 14;
 }
 
@@ -40,16 +40,16 @@ static size_t frame4(uint8_t *buf, const char *dst, uint8_t proto, uint16_t spor
         size_t l4 = proto == 6 ? 20 : 8;
         ip[0] = 0x45;
         ip[2] = 0;
-        ip[3] = (uint8_t) (20 + l4);
+        ip[3] = (uint8_t)(20 + l4);
         ip[8] = 64;
         ip[9] = proto;
         inet_pton(AF_INET, "10.0.2.100", ip + 12);
         inet_pton(AF_INET, dst, ip + 16);
         uint8_t *p = ip + 20;
-        p[0] = (uint8_t) (sport >> 8);
-        p[1] = (uint8_t) sport;
-        p[2] = (uint8_t) (dport >> 8);
-        p[3] = (uint8_t) dport;
+        p[0] = (uint8_t)(sport >> 8);
+        p[1] = (uint8_t)sport;
+        p[2] = (uint8_t)(dport >> 8);
+        p[3] = (uint8_t)dport;
         if (proto == 6) {
                 p[4] = 0x12; /* seq 0x12345678 */
                 p[5] = 0x34;
@@ -71,10 +71,10 @@ static size_t frame6(uint8_t *buf, const char *dst, uint8_t proto, uint16_t spor
         inet_pton(AF_INET6, "fd00::100", ip + 8);
         inet_pton(AF_INET6, dst, ip + 24);
         uint8_t *p = ip + 40;
-        p[0] = (uint8_t) (sport >> 8);
-        p[1] = (uint8_t) sport;
-        p[2] = (uint8_t) (dport >> 8);
-        p[3] = (uint8_t) dport;
+        p[0] = (uint8_t)(sport >> 8);
+        p[1] = (uint8_t)sport;
+        p[2] = (uint8_t)(dport >> 8);
+        p[3] = (uint8_t)dport;
         p[12] = 5 << 4;
         p[13] = flags;
         return o + 40 + 20;
@@ -88,10 +88,10 @@ static NetFilterVerdict judge(const NetFilter *f, const uint8_t *buf, size_t len
 
 static uint16_t sum16(const uint8_t *p, size_t len, uint32_t sum) {
         for (size_t i = 0; i + 1 < len; i += 2)
-                sum += (uint32_t) (p[i] << 8 | p[i + 1]);
+                sum += (uint32_t)(p[i] << 8 | p[i + 1]);
         while (sum >> 16)
                 sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t) sum;
+        return (uint16_t)sum;
 }
 
 static void test_tcp_syn_to_host_is_reset(void **state) {
@@ -114,7 +114,7 @@ static void test_tcp_syn_to_host_is_reset(void **state) {
         assert_int_equal(tcp[2] << 8 | tcp[3], 40000);
         assert_int_equal(tcp[13], 0x14); /* RST|ACK */
         assert_int_equal(tcp[8] << 24 | tcp[9] << 16 | tcp[10] << 8 | tcp[11], 0x12345679);
-        uint8_t pseudo[12] = { 0 };
+        uint8_t pseudo[12] = {0};
         memcpy(pseudo, ip + 12, 8);
         pseudo[9] = 6;
         pseudo[11] = 20;
@@ -148,10 +148,10 @@ static void test_tcp(void **state) {
 }
 
 static void test_udp(void **state) {
-        NetHostfwdTable t = { 0 };
+        NetHostfwdTable t = {0};
         NetHostfwd items[2] = {
-                { .id = 1, .proto = NET_PROTO_UDP, .guest_port = 9090 },
-                { .id = 2, .proto = NET_PROTO_TCP, .guest_port = 7070 },
+                {.id = 1, .proto = NET_PROTO_UDP, .guest_port = 9090},
+                {.id = 2, .proto = NET_PROTO_TCP, .guest_port = 7070},
         };
         t.items = items;
         t.n = 2;
@@ -170,8 +170,7 @@ static void test_udp(void **state) {
                          NET_FILTER_PASS);
         assert_int_equal(judge(&f, buf, frame4(buf, "255.255.255.255", 17, 9, 9, 0)),
                          NET_FILTER_DROP);
-        assert_int_equal(judge(&f, buf, frame4(buf, "198.51.100.1", 17, 1, 1, 0)),
-                         NET_FILTER_PASS);
+        assert_int_equal(judge(&f, buf, frame4(buf, "198.51.100.1", 17, 1, 1, 0)), NET_FILTER_PASS);
         /* ICMP is answered by libslirp itself */
         assert_int_equal(judge(&f, buf, frame4(buf, "10.0.2.2", 1, 0, 0, 0)), NET_FILTER_PASS);
 }
@@ -193,8 +192,8 @@ static void test_malformed_passes_to_libslirp(void **state) {
         uint8_t buf[128];
         size_t len = frame4(buf, "10.0.2.2", 6, 1, 22, 0x02);
         for (size_t l = 0; l < len; l++)
-                (void) judge(&f, buf, l); /* no reads beyond l (ASan in make check) */
-        buf[14] = 0x44; /* ihl 16 */
+                (void)judge(&f, buf, l); /* no reads beyond l (ASan in make check) */
+        buf[14] = 0x44;                  /* ihl 16 */
         assert_int_equal(judge(&f, buf, len), NET_FILTER_PASS);
         len = frame4(buf, "10.0.2.2", 6, 1, 22, 0x02);
         buf[14 + 3] = 200; /* total length beyond the frame */
@@ -204,7 +203,7 @@ static void test_malformed_passes_to_libslirp(void **state) {
         assert_int_equal(judge(&f, buf, len), NET_FILTER_PASS);
         len = frame6(buf, "fd00::2", 6, 1, 22, 0x02);
         for (size_t l = 0; l < len; l++)
-                (void) judge(&f, buf, l);
+                (void)judge(&f, buf, l);
         eth(buf, 0x0806); /* ARP */
         assert_int_equal(judge(&f, buf, 42), NET_FILTER_PASS);
 }

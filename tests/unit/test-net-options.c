@@ -11,13 +11,13 @@
 #include "core/net-options.h"
 
 static int parse(NetOptions *o, WarrenError **err, ...) {
-        char *argv[32] = { (char *) "warren-net" };
+        char *argv[32] = {(char *)"warren-net"};
         int argc = 1;
         va_list ap;
         va_start(ap, err);
         const char *a;
         while ((a = va_arg(ap, const char *)) && argc < 31)
-                argv[argc++] = (char *) a;
+                argv[argc++] = (char *)a;
         va_end(ap);
         net_options_init(o);
         return net_options_parse_argv(o, argc, argv, err);
@@ -94,13 +94,13 @@ static void test_key_value_list(void **state) {
 }
 
 static void expect_error(const char *needle, ...) {
-        char *argv[16] = { (char *) "warren-net" };
+        char *argv[16] = {(char *)"warren-net"};
         int argc = 1;
         va_list ap;
         va_start(ap, needle);
         const char *a;
         while ((a = va_arg(ap, const char *)) && argc < 15)
-                argv[argc++] = (char *) a;
+                argv[argc++] = (char *)a;
         va_end(ap);
         NetOptions o;
         _cleanup_error_ WarrenError *err = NULL;
@@ -167,12 +167,9 @@ static void test_bool_parse(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_long_options),
-                cmocka_unit_test(test_key_value_list),
-                cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_help_and_dashdash),
-                cmocka_unit_test(test_bool_parse),
+                cmocka_unit_test(test_defaults),          cmocka_unit_test(test_long_options),
+                cmocka_unit_test(test_key_value_list),    cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_help_and_dashdash), cmocka_unit_test(test_bool_parse),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,8 +105,8 @@ static void test_errors(void **state) {
 }
 
 static void test_format_roundtrip(void **state) {
-        const char *cases[] = { "8080:80/tcp", "127.0.0.1:53:53/udp",
-                                "8080-8082:80-82/tcp", "0:80/tcp" };
+        const char *cases[] = {"8080:80/tcp", "127.0.0.1:53:53/udp", "8080-8082:80-82/tcp",
+                               "0:80/tcp"};
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 NetPortSpec p = parse_ok(cases[i]);
                 _cleanup_free_ char *s = net_port_spec_format(&p);
@@ -135,12 +135,9 @@ static void test_helpers(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_simple),
-                cmocka_unit_test(test_host_ip_and_proto),
-                cmocka_unit_test(test_ranges),
-                cmocka_unit_test(test_host_port_zero),
-                cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_format_roundtrip),
+                cmocka_unit_test(test_simple),  cmocka_unit_test(test_host_ip_and_proto),
+                cmocka_unit_test(test_ranges),  cmocka_unit_test(test_host_port_zero),
+                cmocka_unit_test(test_errors),  cmocka_unit_test(test_format_roundtrip),
                 cmocka_unit_test(test_helpers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

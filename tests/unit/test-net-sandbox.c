@@ -45,10 +45,10 @@ static void test_profile_shape(void **state) {
                 const JsonValue *names = json_get(e, "names");
                 for (size_t k = 0; k < json_length(names); k++) {
                         const char *n = json_string(json_at(names, k));
-                        static const char *const needed[] = { "epoll_wait", "read", "write",
-                                                               "socket", "bind", "accept4",
-                                                               "sendto", "recvfrom", "unlinkat",
-                                                               "close", "exit_group" };
+                        static const char *const needed[] = {"epoll_wait", "read",      "write",
+                                                             "socket",     "bind",      "accept4",
+                                                             "sendto",     "recvfrom",  "unlinkat",
+                                                             "close",      "exit_group"};
                         for (size_t j = 0; j < ELEMENTSOF(needed); j++)
                                 assert_string_not_equal(n, needed[j]);
                 }

@@ -84,7 +84,7 @@ struct NetHelper {
 static int64_t now_ns(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ---- libslirp callbacks ---- */
@@ -99,7 +99,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque) {
                         continue;
                 /* a full queue drops the frame; TCP retransmits at its own pace */
                 if (errno == EAGAIN)
-                        return (ssize_t) len;
+                        return (ssize_t)len;
                 return -errno;
         }
 }
@@ -115,7 +115,7 @@ static int64_t cb_clock_get_ns(void *opaque) {
 static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque) {
         NetHelper *h = opaque;
         Timer *t = xnew(Timer, 1);
-        *t = (Timer){ .next = h->timers, .cb = cb, .cb_opaque = cb_opaque };
+        *t = (Timer){.next = h->timers, .cb = cb, .cb_opaque = cb_opaque};
         h->timers = t;
         return t;
 }
@@ -123,7 +123,7 @@ static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque) {
 static void *cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque) {
         NetHelper *h = opaque;
         Timer *t = xnew(Timer, 1);
-        *t = (Timer){ .next = h->timers, .opaque_kind = true, .id = id, .cb_opaque = cb_opaque };
+        *t = (Timer){.next = h->timers, .opaque_kind = true, .id = id, .cb_opaque = cb_opaque};
         h->timers = t;
         return t;
 }
@@ -132,7 +132,7 @@ static void cb_timer_free(void *timer, void *opaque) {
         NetHelper *h = opaque;
         for (Timer **p = &h->timers; *p; p = &(*p)->next)
                 if (*p == timer) {
-                        *p = ((Timer *) timer)->next;
+                        *p = ((Timer *)timer)->next;
                         free(timer);
                         return;
                 }
@@ -147,8 +147,8 @@ static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque) {
 static bool fd_ensure(NetHelper *h, int fd) {
         if (fd < 0)
                 return false;
-        if ((size_t) fd >= h->cap) {
-                size_t cap = MAX(h->cap * 2, (size_t) fd + 64);
+        if ((size_t)fd >= h->cap) {
+                size_t cap = MAX(h->cap * 2, (size_t)fd + 64);
                 h->reg = xrealloc(h->reg, cap);
                 h->seen = xreallocarray(h->seen, cap, sizeof(*h->seen));
                 h->revents = xreallocarray(h->revents, cap, sizeof(*h->revents));
@@ -164,7 +164,7 @@ static bool fd_ensure(NetHelper *h, int fd) {
 static void unregister_fd(NetHelper *h, int fd) {
         if (!fd_ensure(h, fd) || !(h->reg[fd] & REG_REGISTERED))
                 return;
-        (void) epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
+        (void)epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
         h->reg[fd] = 0;
         for (size_t i = 0; i < h->n_regfds; i++)
                 if (h->regfds[i] == fd) {
@@ -177,8 +177,8 @@ static void cb_register_poll_fd(int fd, void *opaque) {
         NetHelper *h = opaque;
         if (h->sockbuf <= 0)
                 return;
-        (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &h->sockbuf, sizeof(h->sockbuf));
-        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &h->sockbuf, sizeof(h->sockbuf));
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &h->sockbuf, sizeof(h->sockbuf));
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &h->sockbuf, sizeof(h->sockbuf));
 }
 
 static void cb_unregister_poll_fd(int fd, void *opaque) {
@@ -233,11 +233,11 @@ static int cb_add_poll(int fd, int events, void *opaque) {
         NetHelper *h = opaque;
         if (!fd_ensure(h, fd))
                 return -1;
-        uint8_t want = (uint8_t) (events & 0x7f);
+        uint8_t want = (uint8_t)(events & 0x7f);
         h->seen[fd] = h->gen;
         if (h->reg[fd] != (REG_REGISTERED | want)) {
-                struct epoll_event ev = { .events = to_epoll(events),
-                                          .data.u64 = NET_EPOLL_DATA(TAG_SLIRP, fd) };
+                struct epoll_event ev = {.events = to_epoll(events),
+                                         .data.u64 = NET_EPOLL_DATA(TAG_SLIRP, fd)};
                 bool was = h->reg[fd] & REG_REGISTERED;
                 int r = epoll_ctl(h->epfd, was ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
                 /* an fd number reused behind our back: the kernel knows better */
@@ -257,12 +257,12 @@ static int cb_add_poll(int fd, int events, void *opaque) {
                 h->pollfds = xreallocarray(h->pollfds, h->cap_pollfds, sizeof(*h->pollfds));
         }
         h->pollfds[h->n_pollfds] = fd;
-        return (int) h->n_pollfds++;
+        return (int)h->n_pollfds++;
 }
 
 static int cb_get_revents(int idx, void *opaque) {
         NetHelper *h = opaque;
-        if (idx < 0 || (size_t) idx >= h->n_pollfds)
+        if (idx < 0 || (size_t)idx >= h->n_pollfds)
                 return 0;
         return from_epoll(h->revents[h->pollfds[idx]]);
 }
@@ -273,7 +273,7 @@ static void prune(NetHelper *h) {
         for (size_t i = 0; i < h->n_regfds;) {
                 int fd = h->regfds[i];
                 if (h->seen[fd] != h->gen) {
-                        (void) epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
+                        (void)epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
                         h->reg[fd] = 0;
                         h->regfds[i] = h->regfds[--h->n_regfds];
                         continue;
@@ -295,7 +295,7 @@ static int fwd_add(void *userdata, NetHostfwd *f, WarrenError **err) {
                 char ip[INET_ADDRSTRLEN];
                 inet_ntop(AF_INET, &f->host_addr, ip, sizeof(ip));
                 return error_set(err, EADDRINUSE, "host port `%s:%u/%s`: libslirp cannot bind it",
-                                 ip, (unsigned) port, net_proto_to_string(f->proto));
+                                 ip, (unsigned)port, net_proto_to_string(f->proto));
         }
         f->host_port = port;
         return 0;
@@ -303,10 +303,10 @@ static int fwd_add(void *userdata, NetHostfwd *f, WarrenError **err) {
 
 static int fwd_remove(void *userdata, const NetHostfwd *f, WarrenError **err) {
         NetHelper *h = userdata;
-        if (slirp_remove_hostfwd(h->slirp, f->proto == NET_PROTO_UDP, f->host_addr,
-                                 f->host_port) < 0)
+        if (slirp_remove_hostfwd(h->slirp, f->proto == NET_PROTO_UDP, f->host_addr, f->host_port) <
+            0)
                 return error_set(err, ENOENT, "published port `%u` is not forwarded",
-                                 (unsigned) f->host_port);
+                                 (unsigned)f->host_port);
         return 0;
 }
 
@@ -319,7 +319,7 @@ static char *control_handler(void *userdata, const char *req, size_t len) {
         NetHelper *h = userdata;
         char *resp = NULL;
         int r = net_control_handle(&h->table, req, len, &resp);
-        log_debug("control: %.*s -> %s", (int) MIN(len, 512), req, r < 0 ? resp : "ok");
+        log_debug("control: %.*s -> %s", (int)MIN(len, 512), req, r < 0 ? resp : "ok");
         return resp;
 }
 
@@ -328,7 +328,7 @@ static char *control_handler(void *userdata, const char *req, size_t len) {
 static int watch(NetHelper *h, int fd, uint32_t tag, WarrenError **err) {
         if (fd < 0)
                 return 0;
-        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = NET_EPOLL_DATA(tag, fd) };
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = NET_EPOLL_DATA(tag, fd)};
         if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
                 return error_set_errno(err, errno, "epoll_ctl");
         return 0;
@@ -350,7 +350,7 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
         const char *sb = getenv("WARREN_NET_SOCKBUF");
         uint64_t v;
         if (sb && parse_size(sb, &v) == 0 && v <= (64U << 20))
-                h->sockbuf = (int) v;
+                h->sockbuf = (int)v;
 
         SlirpConfig cfg = {
                 .version = 4,
@@ -378,12 +378,12 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
         h->slirp = slirp_new(&cfg, &slirp_callbacks, h);
         if (!h->slirp)
                 return error_set(err, EINVAL, "libslirp refused the configuration");
-        log_debug("libslirp %s, mtu %u", slirp_version_string(), (unsigned) o->mtu);
+        log_debug("libslirp %s, mtu %u", slirp_version_string(), (unsigned)o->mtu);
 
         h->epfd = epoll_create1(EPOLL_CLOEXEC);
         if (h->epfd < 0)
                 return error_set_errno(err, errno, "epoll_create1");
-        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = NET_EPOLL_DATA(TAG_TAP, fds->tap) };
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = NET_EPOLL_DATA(TAG_TAP, fds->tap)};
         if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, fds->tap, &ev) < 0)
                 return error_set_errno(err, errno, "watch the tap device");
         if ((r = watch(h, fds->signal, TAG_SIGNAL, err)) < 0 ||
@@ -391,8 +391,8 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
             (r = watch(h, fds->exit_fd, TAG_EXIT, err)) < 0)
                 return r;
         if (fds->control >= 0) {
-                r = net_server_new(h->epfd, fds->control, TAG_CONTROL, TAG_CONN, control_handler,
-                                   h, &h->server, err);
+                r = net_server_new(h->epfd, fds->control, TAG_CONTROL, TAG_CONN, control_handler, h,
+                                   &h->server, err);
                 if (r < 0)
                         return r;
         }
@@ -456,13 +456,12 @@ static void read_tap(NetHelper *h) {
                         return;
                 uint8_t reply[NET_FILTER_REPLY_MAX];
                 size_t reply_len = 0;
-                switch (net_filter_guest_frame(&h->filter, h->pkt, (size_t) n, reply,
-                                               &reply_len)) {
+                switch (net_filter_guest_frame(&h->filter, h->pkt, (size_t)n, reply, &reply_len)) {
                 case NET_FILTER_PASS:
-                        slirp_input(h->slirp, h->pkt, (int) n);
+                        slirp_input(h->slirp, h->pkt, (int)n);
                         break;
                 case NET_FILTER_REJECT:
-                        (void) cb_send_packet(reply, reply_len, h);
+                        (void)cb_send_packet(reply, reply_len, h);
                         break;
                 case NET_FILTER_DROP:
                         break;
@@ -499,7 +498,7 @@ static void on_signal(NetHelper *h) {
         struct signalfd_siginfo si;
         if (read(h->fds.signal, &si, sizeof(si)) != sizeof(si))
                 return;
-        const char *name = signal_name((int) si.ssi_signo);
+        const char *name = signal_name((int)si.ssi_signo);
         snprintf(h->reason, sizeof(h->reason), "signal %s", name ? name : "?");
         h->quit = true;
 }
@@ -514,10 +513,10 @@ int net_helper_run(NetHelper *h, WarrenError **err) {
                 slirp_pollfds_fill(h->slirp, &timeout, cb_add_poll, h);
                 prune(h);
                 int64_t t = run_timers(h);
-                if (t < (int64_t) timeout)
-                        timeout = (uint32_t) MAX(t, 0);
+                if (t < (int64_t)timeout)
+                        timeout = (uint32_t)MAX(t, 0);
 
-                int n = epoll_wait(h->epfd, evs, MAX_EVENTS, (int) timeout);
+                int n = epoll_wait(h->epfd, evs, MAX_EVENTS, (int)timeout);
                 if (n < 0) {
                         if (errno != EINTR)
                                 return error_set_errno(err, errno, "epoll_wait");
@@ -560,10 +559,10 @@ int net_helper_run(NetHelper *h, WarrenError **err) {
                 for (int i = 0; i < n; i++)
                         if (NET_EPOLL_TAG(evs[i].data.u64) == TAG_SLIRP) {
                                 int fd = NET_EPOLL_FD(evs[i].data.u64);
-                                if ((size_t) fd < h->cap)
+                                if ((size_t)fd < h->cap)
                                         h->revents[fd] = 0;
                         }
-                (void) run_timers(h);
+                (void)run_timers(h);
         }
         return 0;
 }

@@ -14,11 +14,11 @@ typedef struct NetHelper NetHelper;
 
 /* Fds the loop watches besides libslirp's own; -1 when absent. */
 typedef struct NetHelperFds {
-        int tap;       /* required; non-blocking */
-        int control;   /* the listening control socket */
-        int signal;    /* a signalfd for SIGTERM/SIGINT/SIGHUP */
-        int pidfd;     /* the target's holder process */
-        int exit_fd;   /* EOF or error: exit */
+        int tap;     /* required; non-blocking */
+        int control; /* the listening control socket */
+        int signal;  /* a signalfd for SIGTERM/SIGINT/SIGHUP */
+        int pidfd;   /* the target's holder process */
+        int exit_fd; /* EOF or error: exit */
 } NetHelperFds;
 
 int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret,

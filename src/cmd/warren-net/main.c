@@ -56,7 +56,7 @@ static int signal_fd_setup(WarrenError **err) {
 }
 
 static int run(const NetOptions *o, WarrenError **err) {
-        NetTarget target = { .pidfd = -1, .userns_fd = -1, .netns_fd = -1 };
+        NetTarget target = {.pidfd = -1, .userns_fd = -1, .netns_fd = -1};
         _cleanup_close_ int sigfd = -1, tap = -1, control = -1;
         _cleanup_net_helper_ NetHelper *h = NULL;
         int r;
@@ -103,15 +103,18 @@ static int run(const NetOptions *o, WarrenError **err) {
                 api_name = xstrdup(basename(b));
         }
 
-        NetHelperFds fds = { .tap = tap, .control = control, .signal = sigfd, .pidfd = pidfd,
-                             .exit_fd = o->exit_fd };
+        NetHelperFds fds = {.tap = tap,
+                            .control = control,
+                            .signal = sigfd,
+                            .pidfd = pidfd,
+                            .exit_fd = o->exit_fd};
         r = net_helper_new(o, &fds, &h, err);
         if (r < 0)
                 return r;
 
         for (size_t i = 0; i < o->n_ports; i++) {
                 size_t first;
-                r = net_hostfwd_add(net_helper_hostfwds(h), &o->ports[i], (struct in_addr){ 0 },
+                r = net_hostfwd_add(net_helper_hostfwds(h), &o->ports[i], (struct in_addr){0},
                                     &first, err);
                 if (r < 0)
                         return error_prefix(err, r, "publish");
@@ -120,9 +123,9 @@ static int run(const NetOptions *o, WarrenError **err) {
         for (size_t i = 0; i < t->n; i++) {
                 char ip[INET_ADDRSTRLEN];
                 inet_ntop(AF_INET, &t->items[i].host_addr, ip, sizeof(ip));
-                printf("published %s:%u:%u/%s id %u\n", ip, (unsigned) t->items[i].host_port,
-                       (unsigned) t->items[i].guest_port, net_proto_to_string(t->items[i].proto),
-                       (unsigned) t->items[i].id);
+                printf("published %s:%u:%u/%s id %u\n", ip, (unsigned)t->items[i].host_port,
+                       (unsigned)t->items[i].guest_port, net_proto_to_string(t->items[i].proto),
+                       (unsigned)t->items[i].id);
         }
         fflush(stdout);
 
@@ -153,7 +156,7 @@ static int run(const NetOptions *o, WarrenError **err) {
                 return r;
         log_info("exiting: %s", net_helper_exit_reason(h));
         if (api_dir >= 0)
-                (void) unlinkat(api_dir, api_name, 0);
+                (void)unlinkat(api_dir, api_name, 0);
         return 0;
 }
 

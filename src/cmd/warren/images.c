@@ -129,6 +129,41 @@ static int usage_error(const char *cmd, const char *msg) {
         return warren_failf("%s: %s (see `warren %s --help`)", cmd, msg, cmd);
 }
 
+/* A table printed as docker's tabwriter does: each column as wide as its widest cell, three
+ * spaces apart. */
+typedef struct Table {
+        char **cells; /* rows * ncols, row-major */
+        size_t ncols, nrows;
+} Table;
+
+static void table_row(Table *t, ...) {
+        va_list ap;
+        va_start(ap, t);
+        t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols, sizeof(char *));
+        for (size_t c = 0; c < t->ncols; c++)
+                t->cells[t->nrows * t->ncols + c] = xstrdup(va_arg(ap, const char *));
+        t->nrows++;
+        va_end(ap);
+}
+
+static void table_print_and_free(Table *t) {
+        size_t *w = xnew(size_t, t->ncols);
+        for (size_t i = 0; i < t->nrows * t->ncols; i++)
+                w[i % t->ncols] = MAX(w[i % t->ncols], strlen(t->cells[i]));
+        for (size_t r = 0; r < t->nrows; r++)
+                for (size_t c = 0; c < t->ncols; c++) {
+                        const char *cell = t->cells[r * t->ncols + c];
+                        if (c + 1 == t->ncols)
+                                printf("%s\n", cell);
+                        else
+                                printf("%-*s   ", (int)w[c], cell);
+                }
+        for (size_t i = 0; i < t->nrows * t->ncols; i++)
+                free(t->cells[i]);
+        free(t->cells);
+        free(w);
+}
+
 /* ---- load ---- */
 
 static int cmd_load(int argc, char **argv) {
@@ -467,12 +502,11 @@ static int cmd_images(int argc, char **argv) {
                         printf("%s\n", short_id(rows[i].img->id, no_trunc, buf));
                 }
         } else {
+                Table t = {.ncols = digests ? 6 : 5};
                 if (digests)
-                        printf("%-40s %-12s %-73s %-14s %-16s %s\n", "REPOSITORY", "TAG", "DIGEST",
-                               "IMAGE ID", "CREATED", "SIZE");
+                        table_row(&t, "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE");
                 else
-                        printf("%-40s %-12s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID",
-                               "CREATED", "SIZE");
+                        table_row(&t, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
                 for (size_t i = 0; i < n; i++) {
                         _cleanup_free_ char *repo = NULL, *tag = NULL;
                         if (rows[i].repo_tag)
@@ -487,15 +521,15 @@ static int cmd_images(int argc, char **argv) {
                                     strlen(repo) == (size_t)(at - *d))
                                         dg = at + 1;
                         }
+                        const char *id = short_id(rows[i].img->id, no_trunc, idbuf);
                         if (digests)
-                                printf("%-40s %-12s %-73s %-14s %-16s %s\n", repo ? repo : "<none>",
-                                       tag ? tag : "<none>", dg,
-                                       short_id(rows[i].img->id, no_trunc, idbuf), ago, sz);
+                                table_row(&t, repo ? repo : "<none>", tag ? tag : "<none>", dg, id,
+                                          ago, sz);
                         else
-                                printf("%-40s %-12s %-14s %-16s %s\n", repo ? repo : "<none>",
-                                       tag ? tag : "<none>",
-                                       short_id(rows[i].img->id, no_trunc, idbuf), ago, sz);
+                                table_row(&t, repo ? repo : "<none>", tag ? tag : "<none>", id, ago,
+                                          sz);
                 }
+                table_print_and_free(&t);
         }
         free(rows);
         store_list_clear(&list);
@@ -740,11 +774,11 @@ static int cmd_history(int argc, char **argv) {
                                                NULL);
         }
         _cleanup_json_gen_ JsonGen *g = json ? json_gen_new(true) : NULL;
+        Table t = {.ncols = 5};
         if (g)
                 json_gen_begin_array(g);
         else if (!quiet)
-                printf("%-14s %-16s %-45s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE",
-                       "COMMENT");
+                table_row(&t, "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
         for (size_t k = n; k > 0; k--) {
                 const JsonValue *h = json_at(hist, k - 1);
                 char idbuf[DIGEST_STRING_MAX], ago[64], sz[32];
@@ -770,8 +804,10 @@ static int cmd_history(int argc, char **argv) {
                 format_size(sizes[k - 1], sz);
                 _cleanup_free_ char *by_short =
                         no_trunc || strlen(by) <= 45 ? xstrdup(by) : xasprintf("%.42s...", by);
-                printf("%-14s %-16s %-45s %-10s %s\n", id, ago, by_short, sz, comment);
+                table_row(&t, id, ago, by_short, sz, comment);
         }
+        if (!g && !quiet)
+                table_print_and_free(&t);
         free(sizes);
         image_clear(&img);
         if (g) {
