@@ -840,8 +840,22 @@ static int attach_and_relay(Engine *e, const Container *c, int in_fd, int out_fd
                 }
                 (void) mark_started(e, c->id, NULL);
         }
-        r = monitor_client_relay(fd, with_stdin ? in_fd : -1, out_fd, err_fd, err);
+        _cleanup_error_ WarrenError *rerr = NULL;
+        r = monitor_client_relay(fd, with_stdin ? in_fd : -1, out_fd, err_fd, &rerr);
         restore_tty();
+        if (r == -EPIPE) {
+                /* The session ended without an exit message (the monitor drops a client it
+                 * cannot write to): the exit file is the record of how the container ended. */
+                MonitorExit ex = {};
+                if (monitor_client_wait(sdir, 15000, &ex, NULL) >= 0) {
+                        r = ex.exit_code;
+                        monitor_exit_done(&ex);
+                        return r;
+                }
+                monitor_exit_done(&ex);
+        }
+        if (r < 0)
+                return error_move(err, TAKE_PTR(rerr));
         return r;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "basic/fs-util.h"
 #include "basic/log.h"
@@ -13,6 +14,7 @@
 
 typedef struct Conn {
         int fd;
+        int64_t since_ms;
         char *buf;
         size_t len;
         char *out;
@@ -28,6 +30,12 @@ struct NetServer {
         void *userdata;
         Conn conns[NET_SERVER_MAX_CONNS];
 };
+
+static int64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int fill_addr(const char *path, struct sockaddr_un *sa, WarrenError **err) {
         *sa = (struct sockaddr_un){.sun_family = AF_UNIX};
@@ -113,7 +121,9 @@ void net_server_on_listen(NetServer *s) {
                         close(fd);
                         continue;
                 }
-                *c = (Conn){.fd = fd, .buf = xmalloc(NET_CONTROL_MAX_REQUEST + 1)};
+                *c = (Conn){.fd = fd,
+                            .since_ms = now_ms(),
+                            .buf = xmalloc(NET_CONTROL_MAX_REQUEST + 1)};
         }
 }
 
@@ -180,6 +190,15 @@ void net_server_on_conn(NetServer *s, int fd, uint32_t events) {
                         return;
                 }
         }
+}
+
+void net_server_expire(NetServer *s, int64_t now) {
+        for (size_t i = 0; i < NET_SERVER_MAX_CONNS; i++)
+                if (s->conns[i].fd >= 0 &&
+                    now - s->conns[i].since_ms > NET_SERVER_CONN_TIMEOUT_MS) {
+                        log_debug("control: closing a connection idle for too long");
+                        conn_close(s, &s->conns[i]);
+                }
 }
 
 NetServer *net_server_free(NetServer *s) {

@@ -14,6 +14,8 @@
 #include "basic/error.h"
 
 #define NET_SERVER_MAX_CONNS 16
+/* A connection that has not finished its exchange after this long is closed. */
+#define NET_SERVER_CONN_TIMEOUT_MS 10000
 
 /* epoll_event.data.u64 for the loop's own fds: the tag in the high half, the fd in the low. */
 #define NET_EPOLL_DATA(tag, fd) (((uint64_t)(tag) << 32) | (uint32_t)(fd))
@@ -33,6 +35,9 @@ int net_server_new(int epfd, int listen_fd, uint32_t tag_listen, uint32_t tag_co
                    NetServerHandler handler, void *userdata, NetServer **ret, WarrenError **err);
 void net_server_on_listen(NetServer *s);
 void net_server_on_conn(NetServer *s, int fd, uint32_t events);
+/* Close connections older than NET_SERVER_CONN_TIMEOUT_MS; `now_ms` is CLOCK_MONOTONIC. The
+ * loop calls this at least once a second. */
+void net_server_expire(NetServer *s, int64_t now_ms);
 NetServer *net_server_free(NetServer *s);
 
 /* Client side (warren-net control): send `request`, return the response (without newline). */

@@ -34,27 +34,43 @@ static const char *env_get(char *const *env, const char *key) {
         return NULL;
 }
 
-static bool is_executable(const char *path) {
+/* 0: a regular file with an execute bit; -ENOENT: nothing there; -EACCES: there but it cannot
+ * be run (a directory, or no execute bit). */
+static int check_executable(const char *path) {
         struct stat st;
-        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+        if (stat(path, &st) < 0)
+                return errno == ENOENT || errno == ENOTDIR ? -ENOENT : -EACCES;
+        if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+                return -EACCES;
+        return 0;
 }
 
 static int find_executable(const char *name, char *const *env, char **ret, WarrenError **err) {
         if (strchr(name, '/')) {
-                if (!is_executable(name))
+                int r = check_executable(name);
+                if (r == -ENOENT)
                         return error_set(err, ENOENT, "executable `%s` not found", name);
+                if (r < 0)
+                        return error_set(err, EACCES,
+                                         "executable `%s` cannot be run: permission denied", name);
                 *ret = xstrdup(name);
                 return 0;
         }
         const char *path = env_get(env, "PATH");
         _cleanup_strv_ char **dirs = strv_split(path ? path : DEFAULT_PATH, ":");
+        bool denied = false;
         STRV_FOREACH (d, dirs) {
                 _cleanup_free_ char *p = path_join(*d, name);
-                if (is_executable(p)) {
+                int r = check_executable(p);
+                if (r == 0) {
                         *ret = TAKE_PTR(p);
                         return 0;
                 }
+                denied = denied || r == -EACCES;
         }
+        if (denied)
+                return error_set(err, EACCES,
+                                 "executable `%s` in $PATH cannot be run: permission denied", name);
         return error_set(err, ENOENT, "executable file `%s` not found in $PATH", name);
 }
 

@@ -4,18 +4,18 @@
 #   out: a client in the namespace -> an iperf3 server on the host's 127.0.0.1, via 10.0.2.2
 #        (host loopback allowed for both helpers)
 #   in:  a client on the host -> a port published to an iperf3 server in the namespace
-# Both helpers run side by side and the runs alternate (slirp4netns, warren-net, ...) for ROUNDS
-# rounds, so a noisy neighbour hits both alike; the best run of each is reported, with the
+# Both helpers run side by side; each round sets them up afresh and runs them alternately, the
+# order flipping every round, so a noisy neighbour and CPU placement hit both alike; the best run of each is reported, with the
 # helper's CPU time per GB moved (less sensitive to noise than Gbit/s) and the ratios
 # warren-net / slirp4netns. Traffic stays on loopback and in namespaces this script creates.
-# usage: tests/bench/net.sh   (env: DURATION=4 seconds per run, ROUNDS=2, MTU=65520,
+# usage: tests/bench/net.sh   (env: DURATION=3 seconds per run, ROUNDS=4, MTU=65520,
 #                              WARREN_NET=path)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WARREN_NET=${WARREN_NET:-$ROOT/${BUILDDIR:-build}/bin/warren-net}
-DURATION=${DURATION:-4}
-ROUNDS=${ROUNDS:-2}
+DURATION=${DURATION:-3}
+ROUNDS=${ROUNDS:-4}
 MTU=${MTU:-65520}
 
 need=()
@@ -62,7 +62,7 @@ HOST_PORT=$(free_port)
 iperf3 -s -B 127.0.0.1 -p "$HOST_PORT" >/dev/null 2>&1 &
 PIDS+=($!)
 
-declare -A HOLDER HELPER PUB
+declare -A HOLDER HELPER PUB SERVER
 # setup TOOL: a holder namespace with the helper and an iperf3 server inside
 setup() {
         local tool=$1 holder helper pub
@@ -84,6 +84,7 @@ setup() {
         helper=$!
         PIDS+=($helper)
         wait_until test -s "$TMP/$tool.ready" || { cat "$TMP/$tool.log" >&2; return 1; }
+        rm -f "$TMP/$tool.ready"
         if [ "$tool" = slirp4netns ]; then
                 python3 - "$TMP/s4n.sock" "$pub" <<'PY'
 import json, socket, sys
@@ -94,6 +95,7 @@ r = s.recv(4096); assert b"return" in r, r
 PY
         fi
         nsenter --user --net --preserve-credentials -t "$holder" iperf3 -s -p 5201 >/dev/null 2>&1 &
+        SERVER[$tool]=$!
         PIDS+=($!)
         HOLDER[$tool]=$holder
         HELPER[$tool]=$helper
@@ -121,14 +123,24 @@ ms = (int(sys.argv[2]) - int(sys.argv[1])) * 1000 / os.sysconf("SC_CLK_TCK")
 print("%.3f %.0f" % (r["bits_per_second"] / 1e9, ms / gb if gb else 0))' "$c0" "$c1"
 }
 
-setup slirp4netns
-setup warren-net
-sleep 0.3
+# teardown TOOL
+teardown() {
+        local tool=$1
+        kill "${SERVER[$tool]}" "${HELPER[$tool]}" "${HOLDER[$tool]}" 2>/dev/null || true
+        wait "${SERVER[$tool]}" "${HELPER[$tool]}" "${HOLDER[$tool]}" 2>/dev/null || true
+        rm -f "$TMP/s4n.sock"
+}
 
 declare -A BEST CPU
 for ((round = 0; round < ROUNDS; round++)); do
+        # Alternate who is set up and measured first: in trials with two identical helpers,
+        # the one set up first measured up to 2x faster (CPU placement on this 2-core box).
+        order=(slirp4netns warren-net)
+        [ $((round % 2)) -eq 1 ] && order=(warren-net slirp4netns)
+        for tool in "${order[@]}"; do setup "$tool"; done
+        sleep 0.3
         for dir in out in; do
-                for tool in slirp4netns warren-net; do
+                for tool in "${order[@]}"; do
                         read -r g c < <(measure "$tool" "$dir")
                         key=$tool.$dir
                         if [ -z "${BEST[$key]:-}" ] ||
@@ -138,6 +150,7 @@ for ((round = 0; round < ROUNDS; round++)); do
                         fi
                 done
         done
+        for tool in "${order[@]}"; do teardown "$tool"; done
 done
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2 if $2 > 0 else 0))"; }

@@ -309,6 +309,54 @@ free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
         assert_contains "$output" "NXDOMAIN"
 }
 
+@test "net: a client on another network keeps its address (veth pair between test namespaces)" {
+        # "host" namespace H runs warren-net; client namespace C is joined to H by a veth pair;
+        # the container namespace (HOLDER_PID) is created from inside H. All made here.
+        unshare --user --map-root-user --net sh -c 'ip link set lo up && exec sleep infinity' 3>&- &
+        local host_pid=$!
+        BG_PIDS+=($host_pid)
+        wait_for netns_differs "$host_pid" $$
+        local on_host=(nsenter --user --net --preserve-credentials -t "$host_pid")
+        "${on_host[@]}" unshare --user --map-root-user --net sleep infinity 3>&- &
+        local client_pid=$!
+        BG_PIDS+=($client_pid)
+        wait_for netns_differs "$client_pid" "$host_pid"
+        local on_client=(nsenter --user --net --preserve-credentials -t "$client_pid")
+        "${on_host[@]}" ip link add wnv0 type veth peer name wnv1 netns "$client_pid"
+        "${on_host[@]}" ip addr add 192.168.77.1/24 dev wnv0
+        "${on_host[@]}" ip link set wnv0 up
+        "${on_client[@]}" ip addr add 192.168.77.2/24 dev wnv1
+        "${on_client[@]}" ip link set wnv1 up
+
+        "${on_host[@]}" unshare --user --map-root-user --net sleep infinity 3>&- &
+        HOLDER_PID=$!
+        wait_for netns_differs "$HOLDER_PID" "$host_pid"
+        rm -f "$TEST_TMP/ready"
+        "${on_host[@]}" "$WARREN_NET" --ready-fd 3 -p 8000:8080 -p 8001:9090/udp "$HOLDER_PID" \
+                3>"$TEST_TMP/ready" 2>"$TEST_TMP/net.err" &
+        HELPER_PID=$!
+        wait_for grep -q 1 "$TEST_TMP/ready"
+
+        bg in_ns "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
+        bg in_ns "$PY" "$TOOL" udp-echo 9090 "$TEST_TMP/udp.ready"
+        wait_for test -e "$TEST_TMP/ns.ready"
+        wait_for test -e "$TEST_TMP/udp.ready"
+        run "${on_client[@]}" "$PY" "$TOOL" tcp-client 192.168.77.1 8000 from-veth
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "pong"
+        wait_for grep -q from-veth "$TEST_TMP/ns.log"
+        run cat "$TEST_TMP/ns.log"
+        assert_contains "$output" "peer=192.168.77.2 data=from-veth"
+        run "${on_client[@]}" "$PY" "$TOOL" udp-client 192.168.77.1 8001 dgram
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "echo:dgram from 192.168.77.2"
+        # a loopback client of the same helper still shows as the gateway
+        run "${on_host[@]}" "$PY" "$TOOL" tcp-client 127.0.0.1 8000 from-lo
+        wait_for grep -q from-lo "$TEST_TMP/ns.log"
+        run cat "$TEST_TMP/ns.log"
+        assert_contains "$output" "peer=10.0.2.2 data=from-lo"
+}
+
 @test "net: the helper exits when the holder process exits" {
         start_holder
         start_helper

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "basic/fs-util.h"
 #include "basic/log.h"
 #include "basic/parse-util.h"
 #include "basic/xalloc.h"
@@ -38,6 +39,8 @@ enum {
 };
 
 #define TAP_BATCH 64
+#define SOCKET_SNDBUF (4 * 1024 * 1024)
+#define SOCKET_SNDBUF (4 * 1024 * 1024)
 #define MAX_EVENTS 256
 #define REG_REGISTERED 0x80u
 
@@ -58,7 +61,8 @@ struct NetHelper {
         NetServer *server;
         NetHostfwdTable table;
         NetFilter filter;
-        int sockbuf; /* SO_SNDBUF/SO_RCVBUF for libslirp's sockets; 0: kernel autotuning */
+        int sndbuf; /* SO_SNDBUF for libslirp's sockets; 0: kernel autotuning */
+        int rcvbuf; /* SO_RCVBUF likewise */
         int tap_batch;
 
         /* epoll state of libslirp's sockets, indexed by fd */
@@ -77,6 +81,7 @@ struct NetHelper {
         Timer *timers;
         uint8_t *pkt;
         size_t pkt_size;
+        int64_t last_expire_ms;
         bool quit;
         char reason[64];
 };
@@ -173,12 +178,17 @@ static void unregister_fd(NetHelper *h, int fd) {
                 }
 }
 
+/* libslirp announces every host socket it creates: size its buffers. A large fixed send buffer
+ * lets libslirp hand what the container sends to the kernel at once instead of holding the rest
+ * in its own small socket buffer, which shrinks the window it advertises to the container
+ * (tests/bench/net.sh: namespace -> host faster, less CPU per GB). Receive buffers are left to
+ * the kernel's autotuning. */
 static void cb_register_poll_fd(int fd, void *opaque) {
         NetHelper *h = opaque;
-        if (h->sockbuf <= 0)
-                return;
-        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &h->sockbuf, sizeof(h->sockbuf));
-        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &h->sockbuf, sizeof(h->sockbuf));
+        if (h->sndbuf > 0)
+                (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &h->sndbuf, sizeof(h->sndbuf));
+        if (h->rcvbuf > 0)
+                (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &h->rcvbuf, sizeof(h->rcvbuf));
 }
 
 static void cb_unregister_poll_fd(int fd, void *opaque) {
@@ -334,6 +344,28 @@ static int watch(NetHelper *h, int fd, uint32_t tag, WarrenError **err) {
         return 0;
 }
 
+/* Tuning knobs for benchmarks (docs/networking.md): a size ("4m", "0" for autotuning). */
+static int env_size(const char *name, int def) {
+        const char *s = getenv(name);
+        uint64_t v;
+        if (!s || parse_size(s, &v) < 0 || v > (64U << 20))
+                return def;
+        return (int)v;
+}
+
+/* SOCKET_SNDBUF, when net.core.wmem_max allows it; a fixed buffer below 1 MiB would do worse
+ * than autotuning (0), which then stays. */
+static int default_sndbuf(void) {
+        _cleanup_free_ char *s = NULL;
+        uint64_t max;
+        if (read_file_capped("/proc/sys/net/core/wmem_max", 64, &s, NULL, NULL) < 0)
+                return 0;
+        s[strcspn(s, "\n")] = '\0';
+        if (safe_atou64(s, &max) < 0 || max < (1U << 20))
+                return 0;
+        return (int)MIN(max, (uint64_t)SOCKET_SNDBUF);
+}
+
 int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret,
                    WarrenError **err) {
         _cleanup_net_helper_ NetHelper *h = xnew(NetHelper, 1);
@@ -347,10 +379,8 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
         const char *tb = getenv("WARREN_NET_TAP_BATCH");
         if (tb && safe_atoi(tb, &h->tap_batch) == 0 && (h->tap_batch < 1 || h->tap_batch > 1024))
                 h->tap_batch = TAP_BATCH;
-        const char *sb = getenv("WARREN_NET_SOCKBUF");
-        uint64_t v;
-        if (sb && parse_size(sb, &v) == 0 && v <= (64U << 20))
-                h->sockbuf = (int)v;
+        h->sndbuf = env_size("WARREN_NET_SNDBUF", default_sndbuf());
+        h->rcvbuf = env_size("WARREN_NET_RCVBUF", 0);
 
         SlirpConfig cfg = {
                 .version = 4,
@@ -563,6 +593,13 @@ int net_helper_run(NetHelper *h, WarrenError **err) {
                                         h->revents[fd] = 0;
                         }
                 (void)run_timers(h);
+                if (h->server) {
+                        int64_t now = now_ns() / 1000000;
+                        if (now - h->last_expire_ms >= 1000) {
+                                net_server_expire(h->server, now);
+                                h->last_expire_ms = now;
+                        }
+                }
         }
         return 0;
 }

@@ -176,7 +176,15 @@ int cmd_exec(int argc, char **argv) {
         }
         o.process = p;
         int status = 0;
-        if (container_exec(&o, &status, &e) < 0)
-                return fail(e);
+        int r = container_exec(&o, &status, &e);
+        if (r < 0) {
+                /* As a shell does (and docker exec): 127 when the program is not there, 126 when
+                 * it cannot be run, so that callers can tell these from the program's own 1. */
+                int code = r == -ENOENT && e && strstr(e->msg, "executable") ? 127
+                           : r == -EACCES && e && strstr(e->msg, "executable") ? 126
+                                                                                 : 1;
+                fail(e);
+                return code;
+        }
         return status;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "basic/json.h"
+#include "basic/log.h"
 #include "basic/parse-util.h"
 #include "basic/strv.h"
 #include "basic/xalloc.h"
@@ -470,10 +471,21 @@ static JsonValue *strmap_json(char **m) {
         return o;
 }
 
+/* store_list() returns records sorted by id: binary search (a linear scan is quadratic in
+ * `ps -a` with a thousand containers, each with its own sandbox). */
 static const Sandbox *find_sandbox(const StoreList *sbs, const char *id) {
-        for (size_t i = 0; id && i < sbs->n; i++)
-                if (STREQ(SANDBOX_LIST_AT(sbs, i)->id, id))
-                        return SANDBOX_LIST_AT(sbs, i);
+        size_t lo = 0, hi = sbs->n;
+        while (id && lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const Sandbox *sb = SANDBOX_LIST_AT(sbs, mid);
+                int c = strcmp(sb->id, id);
+                if (c == 0)
+                        return sb;
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
         return NULL;
 }
 
@@ -945,11 +957,6 @@ static int cmd_rename(int argc, char **argv) {
 /* ---- update ---- */
 
 /* docker's update flags become the runtime's (`RUNTIME update`, runc's names). */
-static int op_update(Engine *e, const char *key, const void *arg, WarrenError **err) {
-        int r = containers_update(e, key, (char *const *)arg, err);
-        return r < 0 ? r : 0;
-}
-
 static int cmd_update(int argc, char **argv) {
         static const struct option opts[] = {
                 {"memory", required_argument, NULL, 'm'},
@@ -1044,32 +1051,44 @@ static int cmd_update(int argc, char **argv) {
         if (!args)
                 return cli_usage_error("update", "nothing to change: give a resource option");
         OPEN_ENGINE(e);
-        /* Say plainly when the host cannot do it at all, before the runtime's own words. */
-        _cleanup_error_ WarrenError *err = NULL;
-        HostInfo h = {0};
-        if (host_info_probe(&h, &err) < 0)
-                return warren_fail(TAKE_PTR(err));
-        bool writable = h.cgroup_delegated.available;
-        if (!writable) {
-                r = warren_failf("update: resource limits cannot be changed on this host: no "
-                                 "writable cgroup (%s); containers run without limits here "
-                                 "(see `warren info`)",
-                                 h.cgroup_delegated.detail ? h.cgroup_delegated.detail
-                                                           : "no delegation");
-                host_info_done(&h);
-                /* still report containers that do not exist */
-                for (int k = optind; k < argc; k++) {
-                        ContainerView v = {0};
-                        _cleanup_error_ WarrenError *gerr = NULL;
-                        if (containers_get(e, argv[k], &v, &gerr) < 0)
-                                (void)warren_fail(TAKE_PTR(gerr));
-                        else
-                                container_view_done(&v);
+        /* The runtime tries (root on a v1 or hybrid host may have a writable controller even
+         * where the v2 probe says no); when it fails on a host without a writable cgroup, say
+         * that plainly rather than in the runtime's words. */
+        int ret = 0;
+        int writable = -1; /* unknown until a failure asks */
+        for (int k = optind; k < argc; k++) {
+                _cleanup_error_ WarrenError *err = NULL;
+                if (containers_update(e, argv[k], args, &err) >= 0) {
+                        printf("%s\n", argv[k]);
+                        continue;
                 }
-                return r;
+                ContainerView v = {0};
+                if (containers_get(e, argv[k], &v, NULL) < 0) { /* not there: its own error */
+                        ret = warren_fail(TAKE_PTR(err));
+                        continue;
+                }
+                container_view_done(&v);
+                HostInfo h = {0};
+                if (writable < 0 && host_info_probe(&h, NULL) >= 0) {
+                        writable = h.cgroup_delegated.available;
+                        if (!writable)
+                                ret = warren_failf("update `%s`: resource limits cannot be "
+                                                   "changed on this host: no writable cgroup "
+                                                   "(%s); containers run without limits here "
+                                                   "(see `warren info`)",
+                                                   argv[k],
+                                                   h.cgroup_delegated.detail
+                                                           ? h.cgroup_delegated.detail
+                                                           : "no delegation");
+                        host_info_done(&h);
+                        if (!writable) {
+                                log_debug("update `%s`: %s", argv[k], err->msg);
+                                continue;
+                        }
+                }
+                ret = warren_fail(TAKE_PTR(err));
         }
-        host_info_done(&h);
-        return each_key(e, argv + optind, argc - optind, op_update, args, NULL);
+        return ret;
 }
 
 /* ---- cp, prune ---- */
