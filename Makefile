@@ -114,7 +114,7 @@ define STATIC_PROGRAM_RULE
 $(BUILDDIR)/bin/$(1): $(wildcard src/cmd/$(1)/*.c)
 	@mkdir -p $$(dir $$@)
 	$$(call say,STATIC,$$@)
-	$$(Q)$$(CC) -std=gnu11 -O2 -D_GNU_SOURCE -Wall -Wextra -static -o $$@ $$^
+	$$(Q)$$(CC) -std=gnu11 -O2 -D_GNU_SOURCE -Wall -Wextra -static $$(STATIC_CFLAGS_$(1)) -o $$@ $$^
 endef
 $(foreach p,$(STATIC_PROGRAMS),$(eval $(call STATIC_PROGRAM_RULE,$(p))))
 

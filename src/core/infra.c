@@ -57,13 +57,13 @@ static int infra_child(int sync_fd, void *userdata, WarrenError **err) {
                         close(fd);
         /* The sync fd is O_CLOEXEC: a successful exec closes it, which the parent reads as
          * success; a failed exec reports the error. */
-        execl(o->init_path, "warren-init", "--pause", (char *) NULL);
-        return error_set_errno(err, errno, "exec `%s`", o->init_path);
+        execl(o->pause_path, "warren-pause", (char *) NULL);
+        return error_set_errno(err, errno, "exec `%s`", o->pause_path);
 }
 
 int infra_start(const InfraOptions *opts, InfraInfo *ret, WarrenError **err) {
-        if (access(opts->init_path, X_OK) < 0)
-                return error_set_errno(err, errno, "infra program `%s`", opts->init_path);
+        if (access(opts->pause_path, X_OK) < 0)
+                return error_set_errno(err, errno, "infra program `%s`", opts->pause_path);
         CloneOptions co = {
                 .ns_flags = CLONE_NEWIPC | CLONE_NEWUTS | (opts->host_network ? 0 : CLONE_NEWNET),
         };

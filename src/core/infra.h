@@ -3,9 +3,10 @@
 
 /*
  * A sandbox's infra process: it holds the network, IPC and UTS namespaces the sandbox's
- * containers share (DESIGN.md). It is `warren-init --pause` started through the one clone code
- * path with CLONE_NEWNET|CLONE_NEWIPC|CLONE_NEWUTS (plus CLONE_NEWNET left out for
- * --network host), after the hostname is set and the loopback interface is up.
+ * containers share (DESIGN.md). It is `warren-pause` (a libc-free program of a few kilobytes)
+ * started through the one clone code path with CLONE_NEWNET|CLONE_NEWIPC|CLONE_NEWUTS
+ * (CLONE_NEWNET left out for --network host), after the hostname is set and the loopback
+ * interface is up.
  *
  * Called from inside the namespace holder (or as root): the namespaces are owned by the
  * holder's user namespace, so containers created there can join them by path.
@@ -18,7 +19,7 @@
 #include "basic/error.h"
 
 typedef struct InfraOptions {
-        const char *init_path; /* warren-init */
+        const char *pause_path; /* warren-pause */
         const char *hostname;  /* NULL: leave the UTS namespace's default */
         bool host_network;     /* share the caller's network namespace */
 } InfraOptions;

@@ -214,13 +214,13 @@ static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
 }
 
 static int start_infra(Engine *e, Sandbox *sb, WarrenError **err) {
-        _cleanup_free_ char *init = NULL;
-        int r = engine_program(e, "warren-init", &init, err);
+        _cleanup_free_ char *pause = NULL;
+        int r = engine_program(e, "warren-pause", &pause, err);
         if (r < 0)
                 return r;
         const char *mode = sb->config.network.mode ? sb->config.network.mode : "none";
         InfraOptions io = {
-                .init_path = init,
+                .pause_path = pause,
                 .hostname = sb->config.hostname,
                 .host_network = STREQ(mode, "host"),
         };
