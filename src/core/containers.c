@@ -274,7 +274,11 @@ int containers_list(Engine *e, bool all, char *const *filters, ContainerView **r
         size_t n = 0;
         for (size_t i = 0; i < l.n; i++) {
                 ContainerView cv = {};
-                container_copy(&cv.c, CONTAINER_LIST_AT(&l, i));
+                /* Move the record out of the list (store_list_clear then frees nothing of it):
+                 * with thousands of containers a deep copy is a good part of `ps -a`. */
+                Container *rec = CONTAINER_LIST_AT(&l, i);
+                cv.c = *rec;
+                *rec = (Container){};
                 reconcile(e, &cv);
                 bool keep = all || cv.state == CONTAINER_RUNNING || cv.state == CONTAINER_PAUSED;
                 if (state_filters) {

@@ -19,7 +19,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "basic/fs-util.h"
 #include "basic/log.h"
 #include "basic/parse-util.h"
 #include "basic/xalloc.h"
@@ -39,8 +38,6 @@ enum {
 };
 
 #define TAP_BATCH 64
-#define SOCKET_SNDBUF (4 * 1024 * 1024)
-#define SOCKET_SNDBUF (4 * 1024 * 1024)
 #define MAX_EVENTS 256
 #define REG_REGISTERED 0x80u
 
@@ -178,11 +175,9 @@ static void unregister_fd(NetHelper *h, int fd) {
                 }
 }
 
-/* libslirp announces every host socket it creates: size its buffers. A large fixed send buffer
- * lets libslirp hand what the container sends to the kernel at once instead of holding the rest
- * in its own small socket buffer, which shrinks the window it advertises to the container
- * (tests/bench/net.sh: namespace -> host faster, less CPU per GB). Receive buffers are left to
- * the kernel's autotuning. */
+/* libslirp announces every host socket it creates: size its buffers when the knobs ask for it.
+ * By default the kernel's autotuning stays: fixed sizes (1 to 8 MiB) measured no better with
+ * tests/bench/net.sh. */
 static void cb_register_poll_fd(int fd, void *opaque) {
         NetHelper *h = opaque;
         if (h->sndbuf > 0)
@@ -353,19 +348,6 @@ static int env_size(const char *name, int def) {
         return (int)v;
 }
 
-/* SOCKET_SNDBUF, when net.core.wmem_max allows it; a fixed buffer below 1 MiB would do worse
- * than autotuning (0), which then stays. */
-static int default_sndbuf(void) {
-        _cleanup_free_ char *s = NULL;
-        uint64_t max;
-        if (read_file_capped("/proc/sys/net/core/wmem_max", 64, &s, NULL, NULL) < 0)
-                return 0;
-        s[strcspn(s, "\n")] = '\0';
-        if (safe_atou64(s, &max) < 0 || max < (1U << 20))
-                return 0;
-        return (int)MIN(max, (uint64_t)SOCKET_SNDBUF);
-}
-
 int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret,
                    WarrenError **err) {
         _cleanup_net_helper_ NetHelper *h = xnew(NetHelper, 1);
@@ -379,7 +361,7 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
         const char *tb = getenv("WARREN_NET_TAP_BATCH");
         if (tb && safe_atoi(tb, &h->tap_batch) == 0 && (h->tap_batch < 1 || h->tap_batch > 1024))
                 h->tap_batch = TAP_BATCH;
-        h->sndbuf = env_size("WARREN_NET_SNDBUF", default_sndbuf());
+        h->sndbuf = env_size("WARREN_NET_SNDBUF", 0);
         h->rcvbuf = env_size("WARREN_NET_RCVBUF", 0);
 
         SlirpConfig cfg = {
