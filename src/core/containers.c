@@ -401,6 +401,34 @@ static int check_host_paths(const RunOptions *o, WarrenError **err) {
         return 0;
 }
 
+/* -P: the image's EXPOSE ports ("80/tcp", "53/udp", "8000-8001/tcp"), each on a free host
+ * port of every host address, as docker does. */
+static int exposed_ports(const JsonValue *img_cfg, char ***publish, WarrenError **err) {
+        const JsonValue *ex = json_get(img_cfg, "ExposedPorts");
+        if (!json_is(ex, JSON_OBJECT))
+                return 0;
+        for (size_t i = 0; i < ex->u.object.n; i++) {
+                const char *key = ex->u.object.keys[i];
+                _cleanup_free_ char *port = xstrndup(key, strcspn(key, "/"));
+                const char *proto = strchr(key, '/') ? strchr(key, '/') + 1 : "tcp";
+                char *dash = strchr(port, '-');
+                uint32_t lo, hi;
+                if (dash)
+                        *dash = 0;
+                if (safe_atou32(port, &lo) < 0 || lo == 0 || lo > 65535 ||
+                    (dash && (safe_atou32(dash + 1, &hi) < 0 || hi < lo || hi > 65535)))
+                        return error_set(err, EINVAL, "image exposes an invalid port `%s`", key);
+                if (!dash)
+                        hi = lo;
+                for (uint32_t pnum = lo; pnum <= hi; pnum++) {
+                        _cleanup_free_ char *spec = xasprintf("%u/%s", (unsigned) pnum, proto);
+                        if (!strv_contains(*publish, spec))
+                                strv_push(publish, spec);
+                }
+        }
+        return 0;
+}
+
 int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError **err) {
         int r;
         if (o->name && !store_name_valid(o->name))
@@ -413,7 +441,7 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
         if (o->pod && o->network)
                 return error_set(err, EINVAL, "--network cannot be used with --pod: the pod "
                                               "decides the network");
-        if (o->pod && o->publish)
+        if (o->pod && (o->publish || o->publish_all))
                 return error_set(err, EINVAL,
                                  "-p cannot be used with --pod: publish ports on the pod");
         _cleanup_free_ char *runtime = NULL;
@@ -493,11 +521,17 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
                 }
                 sandbox_id = xstrdup(sv.sb.id);
         } else {
+                _cleanup_strv_ char **publish = strv_copy(o->publish);
+                if (o->publish_all) {
+                        r = exposed_ports(img_cfg, &publish, err);
+                        if (r < 0)
+                                return r;
+                }
                 PodOptions po = {
                         .name = NULL,
                         .hostname = o->hostname ? o->hostname : NULL,
                         .network = o->network,
-                        .publish = o->publish,
+                        .publish = publish && publish[0] ? publish : NULL,
                         .hidden = true,
                 };
                 _cleanup_free_ char *short_id = xstrndup(id, 12);
@@ -629,8 +663,8 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
                 return r;
         }
         undo.record = true;
-        if (o->pod)
-                (void) sandboxes_add_member(e, sandbox_id, c.name, NULL);
+        /* In /etc/hosts by name: the pod's members, and a lone container itself. */
+        (void) sandboxes_add_member(e, sandbox_id, c.name, NULL);
 
         /* The monitor runs `RUNTIME create` now; `start` comes later. */
         r = container_spawn_monitor(e, &c, false, err);

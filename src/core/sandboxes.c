@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "core/sandboxes.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,15 +19,18 @@
 #include "core/containers.h"
 #include "core/host-info.h"
 #include "core/infra.h"
+#include "core/net-options.h"
+#include "core/net-control.h"
+#include "core/net-portspec.h"
+#include "core/net-server.h"
 #include "storage/container-store.h"
 #include "storage/filter.h"
 #include "storage/record.h"
 #include "userns/holder.h"
 
-#define SLIRP_ADDR "10.0.2.100"
-#define SLIRP_GATEWAY "10.0.2.2"
-#define SLIRP_DNS "10.0.2.3"
 #define EXT_KEY "warren"
+/* How long the network helper may take to come up (tap device, ports bound). */
+#define NET_READY_TIMEOUT_MS 30000
 
 static int64_t now_ns(void) {
         struct timespec ts;
@@ -63,7 +68,7 @@ static uint64_t ext_u64(const Sandbox *sb, const char *key) {
         return v;
 }
 
-static void ext_set_u64(Sandbox *sb, const char *key, uint64_t v) {
+static void ext_set(Sandbox *sb, const char *key, JsonValue *v) {
         if (!json_is(sb->extensions, JSON_OBJECT)) {
                 json_free(sb->extensions);
                 sb->extensions = json_new_object();
@@ -73,7 +78,11 @@ static void ext_set_u64(Sandbox *sb, const char *key, uint64_t v) {
                 w = json_new_object();
                 json_object_set(sb->extensions, EXT_KEY, w);
         }
-        json_object_set(w, key, json_new_integer((int64_t) v));
+        json_object_set(w, key, v);
+}
+
+static void ext_set_u64(Sandbox *sb, const char *key, uint64_t v) {
+        ext_set(sb, key, json_new_integer((int64_t) v));
 }
 
 static bool sandbox_infra_alive(const Sandbox *sb) {
@@ -83,6 +92,31 @@ static bool sandbox_infra_alive(const Sandbox *sb) {
 static bool sandbox_net_alive(const Sandbox *sb) {
         return sb->network_helper_pid > 0 &&
                infra_alive((pid_t) sb->network_helper_pid, ext_u64(sb, "netStartTime"));
+}
+
+bool sandboxes_net_helper_missing(const Sandbox *sb) {
+        return sb->config.network.mode && STREQ(sb->config.network.mode, "slirp") &&
+               sandbox_infra_alive(sb) && !sandbox_net_alive(sb);
+}
+
+/* The slirp network's addresses, from the `cidr` option (10.0.2.0/24 by default). */
+static int slirp_addrs(const char *opts, NetAddrs *ret, WarrenError **err) {
+        NetOptions no;
+        net_options_init(&no);
+        int r = opts && *opts ? net_options_parse_list(&no, opts, err) : 0;
+        if (r >= 0)
+                *ret = no.addrs;
+        net_options_done(&no);
+        return r;
+}
+
+static void sandbox_addrs(const Sandbox *sb, char ret_guest[static INET_ADDRSTRLEN],
+                          char ret_gateway[static INET_ADDRSTRLEN]) {
+        NetAddrs a = {};
+        if (slirp_addrs(strmap_get(sb->config.network.options, "options"), &a, NULL) < 0)
+                (void) net_cidr_parse(NET_DEFAULT_CIDR, &a, NULL);
+        inet_ntop(AF_INET, &a.guest, ret_guest, INET_ADDRSTRLEN);
+        inet_ntop(AF_INET, &a.gateway, ret_gateway, INET_ADDRSTRLEN);
 }
 
 static const char *network_mode(const char *network) {
@@ -109,10 +143,12 @@ static int write_sandbox_files(Engine *e, const Sandbox *sb, WarrenError **err) 
         const char *mode = sb->config.network.mode ? sb->config.network.mode : "none";
         const char *hn = sb->config.hostname ? sb->config.hostname : sb->id;
         _cleanup_free_ char *hosts = NULL;
+        char guest[INET_ADDRSTRLEN], gateway[INET_ADDRSTRLEN];
+        sandbox_addrs(sb, guest, gateway);
         if (STREQ(mode, "slirp"))
                 hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                                   "%s\t%s\n%s\thost.containers.internal\n",
-                                  SLIRP_ADDR, hn, SLIRP_GATEWAY);
+                                  guest, hn, gateway);
         else
                 hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                                   "127.0.1.1\t%s\n",
@@ -121,8 +157,14 @@ static int write_sandbox_files(Engine *e, const Sandbox *sb, WarrenError **err) 
         if (r < 0)
                 return r;
         _cleanup_free_ char *resolv = NULL;
-        if (STREQ(mode, "slirp"))
-                resolv = xstrdup("nameserver " SLIRP_DNS "\n");
+        if (STREQ(mode, "slirp")) {
+                NetAddrs a = {};
+                if (slirp_addrs(strmap_get(sb->config.network.options, "options"), &a, NULL) < 0)
+                        (void) net_cidr_parse(NET_DEFAULT_CIDR, &a, NULL);
+                char dns[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, &a.dns, dns, sizeof(dns));
+                resolv = xasprintf("nameserver %s\n", dns);
+        }
         else if (read_file_capped("/etc/resolv.conf", 64 * 1024, &resolv, NULL, NULL) < 0)
                 resolv = xstrdup("");
         r = write_text(dir, "resolv.conf", resolv, err);
@@ -130,6 +172,70 @@ static int write_sandbox_files(Engine *e, const Sandbox *sb, WarrenError **err) 
                 return r;
         _cleanup_free_ char *hostname = xasprintf("%s\n", hn);
         return write_text(dir, "hostname", hostname, err);
+}
+
+static int mapping_to_spec(const SandboxPortMapping *m, NetPortSpec *ret) {
+        NetPortSpec ps = { .host_addr.s_addr = htonl(INADDR_ANY), .count = 1 };
+        if (net_proto_from_string(m->protocol ? m->protocol : "tcp", &ps.proto) < 0 ||
+            m->host_port < 0 || m->host_port > 65535 || m->container_port <= 0 ||
+            m->container_port > 65535)
+                return -EINVAL;
+        if (m->host_ip && *m->host_ip && net_ipv4_parse(m->host_ip, &ps.host_addr) < 0)
+                return -EINVAL;
+        ps.host_port = (uint16_t) m->host_port;
+        ps.container_port = (uint16_t) m->container_port;
+        *ret = ps;
+        return 0;
+}
+
+/* The ports the helper bound, as `list_hostfwd` reports them (host port 0 resolved), into
+ * extensions.warren.ports for ps, inspect and `warren port`. */
+static int read_back_ports(Sandbox *sb, const char *sock, WarrenError **err) {
+        _cleanup_free_ char *resp = NULL;
+        int r = net_server_request(sock, "{\"execute\": \"list_hostfwd\"}", &resp, err);
+        if (r < 0)
+                return r;
+        r = net_control_check_response(resp, strlen(resp), err);
+        if (r < 0)
+                return r;
+        _cleanup_json_ JsonValue *j = NULL;
+        r = json_parse(resp, strlen(resp), NET_CONTROL_MAX_REQUEST * 16, &j, err);
+        if (r < 0)
+                return r;
+        const JsonValue *entries = json_get_path(j, "return", "entries", NULL);
+        JsonValue *ports = json_new_array();
+        for (size_t i = 0; i < json_length(entries); i++) {
+                const JsonValue *e = json_at(entries, i);
+                uint32_t hp = 0, gp = 0;
+                if (json_get_uint32(e, "host_port", NULL, &hp, NULL) < 0 ||
+                    json_get_uint32(e, "guest_port", NULL, &gp, NULL) < 0)
+                        continue;
+                const char *proto = json_string(json_get(e, "proto"));
+                const char *addr = json_string(json_get(e, "host_addr"));
+                JsonValue *o = json_new_object();
+                json_object_set(o, "proto", json_new_string(proto ? proto : "tcp"));
+                json_object_set(o, "hostIp", json_new_string(addr ? addr : "0.0.0.0"));
+                json_object_set(o, "hostPort", json_new_integer(hp));
+                json_object_set(o, "containerPort", json_new_integer(gp));
+                json_array_append(ports, o);
+        }
+        ext_set(sb, "ports", ports);
+        return 0;
+}
+
+/* The helper's last words (its log's last line, without its program-name prefix). */
+static char *helper_last_line(const char *logp) {
+        _cleanup_free_ char *log = NULL;
+        if (read_file_capped(logp, 64 * 1024, &log, NULL, NULL) < 0 || !log)
+                return xstrdup("");
+        size_t n = strlen(log);
+        while (n > 0 && log[n - 1] == '\n')
+                log[--n] = 0;
+        char *nl = strrchr(log, '\n');
+        const char *last = nl ? nl + 1 : log;
+        if (STARTS_WITH(last, "warren-net: "))
+                last += strlen("warren-net: ");
+        return xstrdup(last);
 }
 
 /* Start warren-net for the infra process; it exits when the infra process does. */
@@ -142,9 +248,6 @@ static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
         /* Unix socket paths are limited to 107 bytes: keep it short, in the runtime dir. */
         _cleanup_free_ char *sock = xasprintf("%s/net-%.12s.sock", e->run_dir, sb->id);
         _cleanup_free_ char *logp = path_join(dir, "net.log");
-        int pipefd[2];
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return error_set_errno(err, errno, "pipe");
         _cleanup_strv_ char **argv = NULL;
         strv_push(&argv, prog);
         char fdbuf[16];
@@ -159,18 +262,20 @@ static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
                 strv_push(&argv, opts);
         }
         for (size_t i = 0; i < sb->config.n_port_mappings; i++) {
-                const SandboxPortMapping *p = &sb->config.port_mappings[i];
-                char *spec = xasprintf("%s%s%lld:%lld/%s", p->host_ip ? p->host_ip : "",
-                                       p->host_ip ? ":" : "", (long long) p->host_port,
-                                       (long long) p->container_port,
-                                       p->protocol ? p->protocol : "tcp");
+                NetPortSpec ps;
+                if (mapping_to_spec(&sb->config.port_mappings[i], &ps) < 0)
+                        return error_set(err, EINVAL, "sandbox `%s`: invalid port mapping %zu",
+                                         sb->name, i);
                 strv_push(&argv, "-p");
-                strv_consume(&argv, spec);
+                strv_consume(&argv, net_port_spec_format(&ps));
         }
         char pidbuf[32];
         snprintf(pidbuf, sizeof(pidbuf), "%lld", (long long) sb->infra_pid);
         strv_push(&argv, pidbuf);
 
+        int pipefd[2];
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return error_set_errno(err, errno, "pipe");
         pid_t pid = fork();
         if (pid < 0) {
                 close(pipefd[0]);
@@ -179,7 +284,8 @@ static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
         }
         if (pid == 0) {
                 setsid();
-                int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                /* Truncated: a failure is read back from this start's lines only. */
+                int logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 dup2(null, STDIN_FILENO);
                 dup2(logfd >= 0 ? logfd : null, STDOUT_FILENO);
@@ -190,26 +296,33 @@ static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
         }
         close(pipefd[1]);
         char c = 0;
-        ssize_t n;
-        while ((n = read(pipefd[0], &c, 1)) < 0 && errno == EINTR)
+        ssize_t n = -1;
+        struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+        int pr;
+        while ((pr = poll(&pfd, 1, NET_READY_TIMEOUT_MS)) < 0 && errno == EINTR)
                 ;
+        if (pr > 0)
+                while ((n = read(pipefd[0], &c, 1)) < 0 && errno == EINTR)
+                        ;
         close(pipefd[0]);
         if (n != 1) {
                 int st = 0;
                 kill(pid, SIGKILL);
                 waitpid(pid, &st, 0);
-                _cleanup_free_ char *log = NULL;
-                (void) read_file_capped(logp, 4096, &log, NULL, NULL);
-                if (log) {
-                        char *nl = strrchr(log, '\n');
-                        if (nl && nl != log && !nl[1])
-                                *nl = 0;
-                }
-                return error_set(err, EIO, "the network helper failed%s%s",
-                                 log && *log ? ": " : "", log && *log ? log : "");
+                if (pr == 0)
+                        return error_set(err, ETIMEDOUT,
+                                         "the network helper did not come up within %d s",
+                                         NET_READY_TIMEOUT_MS / 1000);
+                _cleanup_free_ char *why = helper_last_line(logp);
+                return error_set(err, EIO, "the network helper failed%s%s", *why ? ": " : "",
+                                 why);
         }
         sb->network_helper_pid = pid;
         ext_set_u64(sb, "netStartTime", holder_process_start_time(pid));
+        _cleanup_error_ WarrenError *lerr = NULL;
+        if (read_back_ports(sb, sock, &lerr) < 0)
+                log_warning("read the published ports back from the network helper: %s",
+                            lerr->msg);
         return 0;
 }
 
@@ -257,40 +370,30 @@ static void stop_processes(Sandbox *sb) {
         sb->state = xstrdup("notready");
 }
 
+/* -p specs, each port of a range one mapping (as docker records them); host port 0 stays 0
+ * until the helper picks one. */
 static int parse_publish(Sandbox *sb, char *const *publish, WarrenError **err) {
         STRV_FOREACH (p, publish) {
-                /* [hostip:]hostport:containerport[/proto]; ranges are expanded by warren-net,
-                 * which validates fully when it starts. Here: the common single-port form. */
-                _cleanup_free_ char *s = xstrdup(*p);
-                char *proto = strchr(s, '/');
-                if (proto)
-                        *proto++ = 0;
-                if (proto && !STREQ(proto, "tcp") && !STREQ(proto, "udp"))
-                        return error_set(err, EINVAL, "invalid -p `%s`: protocol must be tcp or udp",
-                                         *p);
-                _cleanup_strv_ char **parts = strv_split(s, ":");
-                size_t n = strv_length(parts);
-                if (n < 2 || n > 3)
-                        return error_set(err, EINVAL,
-                                         "invalid -p `%s`: expected [HOST-IP:]HOST-PORT:CONTAINER-PORT",
-                                         *p);
-                char *end;
-                long hp = strtol(parts[n - 2], &end, 10);
-                if (*end || hp < 0 || hp > 65535)
-                        return error_set(err, EINVAL, "invalid -p `%s`: bad host port", *p);
-                long cp = strtol(parts[n - 1], &end, 10);
-                if (*end || cp <= 0 || cp > 65535)
-                        return error_set(err, EINVAL, "invalid -p `%s`: bad container port", *p);
-                sb->config.port_mappings = xreallocarray(sb->config.port_mappings,
-                                                         sb->config.n_port_mappings + 1,
-                                                         sizeof(SandboxPortMapping));
-                SandboxPortMapping *m = &sb->config.port_mappings[sb->config.n_port_mappings++];
-                *m = (SandboxPortMapping){
-                        .protocol = xstrdup(proto ? proto : "tcp"),
-                        .container_port = cp,
-                        .host_port = hp,
-                        .host_ip = n == 3 ? xstrdup(parts[0]) : NULL,
-                };
+                NetPortSpec ps;
+                int r = net_port_spec_parse(*p, &ps, err);
+                if (r < 0)
+                        return error_prefix(err, r, "invalid -p");
+                char ip[INET_ADDRSTRLEN] = "";
+                if (ps.host_addr.s_addr != htonl(INADDR_ANY))
+                        inet_ntop(AF_INET, &ps.host_addr, ip, sizeof(ip));
+                for (unsigned i = 0; i < ps.count; i++) {
+                        sb->config.port_mappings = xreallocarray(sb->config.port_mappings,
+                                                                 sb->config.n_port_mappings + 1,
+                                                                 sizeof(SandboxPortMapping));
+                        SandboxPortMapping *m =
+                                &sb->config.port_mappings[sb->config.n_port_mappings++];
+                        *m = (SandboxPortMapping){
+                                .protocol = xstrdup(net_proto_to_string(ps.proto)),
+                                .container_port = ps.container_port + i,
+                                .host_port = ps.host_port ? ps.host_port + i : 0,
+                                .host_ip = *ip ? xstrdup(ip) : NULL,
+                        };
+                }
         }
         return 0;
 }
@@ -320,8 +423,21 @@ int sandboxes_create(Engine *e, const PodOptions *o, char **ret_id, WarrenError 
                 }
         }
         sb.config.network.mode = xstrdup(mode);
-        if (STREQ(mode, "slirp") && network_opts(o->network))
+        if (STREQ(mode, "slirp") && network_opts(o->network)) {
+                /* Checked here, so that a typo fails before anything starts. */
+                NetAddrs a;
+                int q = slirp_addrs(network_opts(o->network), &a, err);
+                if (q < 0)
+                        return error_prefix(err, q, "invalid --network `%s`", o->network);
+                _cleanup_strv_ char **kv = strv_split(network_opts(o->network), ",");
+                STRV_FOREACH (k, kv)
+                        if (STARTS_WITH(*k, "api_socket") || STARTS_WITH(*k, "publish"))
+                                return error_set(err, EINVAL,
+                                                 "invalid --network `%s`: warren sets `%.*s` "
+                                                 "itself (use -p to publish ports)",
+                                                 o->network, (int) strcspn(*k, "="), *k);
                 strmap_set(&sb.config.network.options, "options", network_opts(o->network));
+        }
         if (o->publish && !STREQ(mode, "slirp"))
                 return error_set(err, EINVAL, "-p needs slirp networking, not `%s`", mode);
         int r = parse_publish(&sb, o->publish, err);
@@ -414,8 +530,10 @@ int sandboxes_add_member(Engine *e, const char *id, const char *container_name,
         if (r < 0)
                 return r;
         const char *mode = sb.config.network.mode ? sb.config.network.mode : "none";
+        char guest[INET_ADDRSTRLEN], gateway[INET_ADDRSTRLEN];
+        sandbox_addrs(&sb, guest, gateway);
         _cleanup_free_ char *line =
-                xasprintf("%s\t%s\n", STREQ(mode, "slirp") ? SLIRP_ADDR : "127.0.1.1", container_name);
+                xasprintf("%s\t%s\n", STREQ(mode, "slirp") ? guest : "127.0.1.1", container_name);
         if (strstr(text, line))
                 return 0;
         _cleanup_free_ char *updated = xasprintf("%s%s", text, line);
@@ -434,6 +552,10 @@ int sandboxes_add_member(Engine *e, const char *id, const char *container_name,
 static const char *view_status(const SandboxView *v) {
         if (!v->infra_alive)
                 return "Exited";
+        /* The network helper died: the members have lost their network. */
+        if (v->sb.config.network.mode && STREQ(v->sb.config.network.mode, "slirp") &&
+            !v->net_helper_alive)
+                return "Degraded";
         size_t n = strv_length(v->members);
         if (n == 0 || v->n_running == n)
                 return "Running";
@@ -669,17 +791,12 @@ JsonValue *sandboxes_inspect_json(Engine *e, const SandboxView *v) {
         json_object_set(net, "HelperPid",
                         json_new_integer(v->net_helper_alive ? sb->network_helper_pid : 0));
         json_object_set(net, "HelperRunning", json_new_bool(v->net_helper_alive));
-        JsonValue *ports = json_new_array();
-        for (size_t i = 0; i < sb->config.n_port_mappings; i++) {
-                const SandboxPortMapping *p = &sb->config.port_mappings[i];
-                JsonValue *pm = json_new_object();
-                json_object_set(pm, "HostIp", json_new_string(p->host_ip ? p->host_ip : ""));
-                json_object_set(pm, "HostPort", json_new_integer(p->host_port));
-                json_object_set(pm, "ContainerPort", json_new_integer(p->container_port));
-                json_object_set(pm, "Protocol", json_new_string(p->protocol ? p->protocol : "tcp"));
-                json_array_append(ports, pm);
-        }
+        _cleanup_free_ SandboxPort *pp = NULL;
+        size_t np = sandboxes_ports(sb, &pp);
+        JsonValue *ports = sandboxes_ports_json(pp, np);
         json_object_set(net, "Ports", ports);
+        const char *nopts = strmap_get(sb->config.network.options, "options");
+        json_object_set(net, "Options", json_new_string(nopts ? nopts : ""));
         json_object_set(o, "Network", net);
         JsonValue *labels = json_new_object();
         for (char **l = sb->config.labels; l && l[0] && l[1]; l += 2)
@@ -711,4 +828,78 @@ int sandboxes_top(Engine *e, const char *key, char ***ret_lines, WarrenError **e
         }
         *ret_lines = all;
         return 0;
+}
+
+size_t sandboxes_ports(const Sandbox *sb, SandboxPort **ret) {
+        const JsonValue *bound = json_get_path(sb->extensions, EXT_KEY, "ports", NULL);
+        size_t n = json_is(bound, JSON_ARRAY) ? json_length(bound) : sb->config.n_port_mappings;
+        SandboxPort *p = xnew(SandboxPort, n + 1);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                SandboxPort *o = &p[k];
+                const char *proto, *ip;
+                int64_t hp = 0, cp = 0;
+                if (json_is(bound, JSON_ARRAY)) {
+                        const JsonValue *e = json_at(bound, i);
+                        proto = json_string(json_get(e, "proto"));
+                        ip = json_string(json_get(e, "hostIp"));
+                        if (json_get_int64(e, "hostPort", NULL, &hp, NULL) < 0 ||
+                            json_get_int64(e, "containerPort", NULL, &cp, NULL) < 0)
+                                continue;
+                } else {
+                        const SandboxPortMapping *m = &sb->config.port_mappings[i];
+                        proto = m->protocol;
+                        ip = m->host_ip;
+                        hp = m->host_port;
+                        cp = m->container_port;
+                }
+                if (hp < 0 || hp > 65535 || cp <= 0 || cp > 65535)
+                        continue;
+                snprintf(o->proto, sizeof(o->proto), "%s", proto && STREQ(proto, "udp") ? "udp" : "tcp");
+                snprintf(o->host_ip, sizeof(o->host_ip), "%s", ip && *ip ? ip : "0.0.0.0");
+                o->host_port = (uint16_t) hp;
+                o->container_port = (uint16_t) cp;
+                k++;
+        }
+        *ret = p;
+        return k;
+}
+
+static bool port_follows(const SandboxPort *a, const SandboxPort *b) {
+        return STREQ(a->proto, b->proto) && STREQ(a->host_ip, b->host_ip) && a->host_port &&
+               b->host_port == a->host_port + 1 && b->container_port == a->container_port + 1;
+}
+
+char *sandboxes_ports_text(const SandboxPort *p, size_t n) {
+        _cleanup_strv_ char **parts = NULL;
+        for (size_t i = 0; i < n;) {
+                size_t j = i;
+                while (j + 1 < n && port_follows(&p[j], &p[j + 1]))
+                        j++;
+                if (j == i)
+                        strv_consume(&parts, xasprintf("%s:%u->%u/%s", p[i].host_ip,
+                                                       (unsigned) p[i].host_port,
+                                                       (unsigned) p[i].container_port, p[i].proto));
+                else
+                        strv_consume(&parts, xasprintf("%s:%u-%u->%u-%u/%s", p[i].host_ip,
+                                                       (unsigned) p[i].host_port,
+                                                       (unsigned) p[j].host_port,
+                                                       (unsigned) p[i].container_port,
+                                                       (unsigned) p[j].container_port, p[i].proto));
+                i = j + 1;
+        }
+        return parts ? strv_join(parts, ", ") : xstrdup("");
+}
+
+JsonValue *sandboxes_ports_json(const SandboxPort *p, size_t n) {
+        JsonValue *ports = json_new_array();
+        for (size_t i = 0; i < n; i++) {
+                JsonValue *pm = json_new_object();
+                json_object_set(pm, "HostIp", json_new_string(p[i].host_ip));
+                json_object_set(pm, "HostPort", json_new_integer(p[i].host_port));
+                json_object_set(pm, "ContainerPort", json_new_integer(p[i].container_port));
+                json_object_set(pm, "Protocol", json_new_string(p[i].proto));
+                json_array_append(ports, pm);
+        }
+        return ports;
 }

@@ -57,6 +57,23 @@ void sandbox_views_free(SandboxView *v, size_t n);
 JsonValue *sandboxes_inspect_json(Engine *e, const SandboxView *v);
 int sandboxes_top(Engine *e, const char *key, char ***ret_lines, WarrenError **err);
 
+/* Published ports, one per port: as the network helper bound them (host port 0 resolved,
+ * from its `list_hostfwd`), or as configured before it has run. */
+typedef struct SandboxPort {
+        char proto[4];    /* "tcp", "udp" */
+        char host_ip[16]; /* "0.0.0.0": every address */
+        uint16_t host_port;
+        uint16_t container_port;
+} SandboxPort;
+/* Returns the count; *ret is malloc'd (free it). */
+size_t sandboxes_ports(const Sandbox *sb, SandboxPort **ret);
+/* docker's ps text: "0.0.0.0:8000-8002->80-82/tcp, 127.0.0.1:53->53/udp" */
+char *sandboxes_ports_text(const SandboxPort *p, size_t n);
+/* [{"HostIp", "HostPort", "ContainerPort", "Protocol"}, ...] */
+JsonValue *sandboxes_ports_json(const SandboxPort *p, size_t n);
+/* Slirp networking, the infra process up, the network helper gone (killed). */
+bool sandboxes_net_helper_missing(const Sandbox *sb);
+
 /* For containers.c: the namespace paths a member joins (NULL entries for --network host). */
 typedef struct SandboxJoin {
         char *netns, *ipcns, *utsns;

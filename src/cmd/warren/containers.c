@@ -443,18 +443,11 @@ static char *status_fallback(const ContainerView *v) {
 }
 
 static char *ports_text(const Sandbox *sb) {
-        if (!sb || sb->config.n_port_mappings == 0)
+        if (!sb)
                 return xstrdup("");
-        _cleanup_strv_ char **parts = NULL;
-        for (size_t i = 0; i < sb->config.n_port_mappings; i++) {
-                const SandboxPortMapping *p = &sb->config.port_mappings[i];
-                strv_consume(&parts,
-                             xasprintf("%s:%lld->%lld/%s",
-                                       p->host_ip && *p->host_ip ? p->host_ip : "0.0.0.0",
-                                       (long long)p->host_port, (long long)p->container_port,
-                                       p->protocol && *p->protocol ? p->protocol : "tcp"));
-        }
-        return strv_join(parts, ", ");
+        _cleanup_free_ SandboxPort *p = NULL;
+        size_t n = sandboxes_ports(sb, &p);
+        return sandboxes_ports_text(p, n);
 }
 
 static char *strmap_text(char **m) {
