@@ -12,6 +12,96 @@
 #include "basic/fs-util.h"
 #include "basic/xalloc.h"
 
+
+/*
+ * libarchive is loaded on first use (dlopen), not linked: it pulls in libxml2, ICU and
+ * libstdc++, whose loading and relocation would otherwise be a good part of every `warren`
+ * command's start-up (`ps`, `run`), though only image commands read archives. The function
+ * pointers are typed from libarchive's own headers, so a mismatch fails to compile.
+ */
+#include <dlfcn.h>
+
+#define ARCHIVE_FUNCS(X) \
+        X(archive_entry_atime) \
+        X(archive_entry_atime_is_set) \
+        X(archive_entry_atime_nsec) \
+        X(archive_entry_filetype) \
+        X(archive_entry_free) \
+        X(archive_entry_gid) \
+        X(archive_entry_hardlink) \
+        X(archive_entry_mtime) \
+        X(archive_entry_mtime_is_set) \
+        X(archive_entry_mtime_nsec) \
+        X(archive_entry_new) \
+        X(archive_entry_pathname) \
+        X(archive_entry_perm) \
+        X(archive_entry_rdevmajor) \
+        X(archive_entry_rdevminor) \
+        X(archive_entry_set_filetype) \
+        X(archive_entry_set_mtime) \
+        X(archive_entry_set_pathname) \
+        X(archive_entry_set_perm) \
+        X(archive_entry_set_size) \
+        X(archive_entry_size) \
+        X(archive_entry_size_is_set) \
+        X(archive_entry_symlink) \
+        X(archive_entry_uid) \
+        X(archive_entry_xattr_next) \
+        X(archive_entry_xattr_reset) \
+        X(archive_errno) \
+        X(archive_error_string) \
+        X(archive_filter_code) \
+        X(archive_filter_count) \
+        X(archive_read_data) \
+        X(archive_read_data_block) \
+        X(archive_read_free) \
+        X(archive_read_new) \
+        X(archive_read_next_header) \
+        X(archive_read_open) \
+        X(archive_read_support_filter_gzip) \
+        X(archive_read_support_filter_zstd) \
+        X(archive_read_support_format_empty) \
+        X(archive_read_support_format_raw) \
+        X(archive_read_support_format_tar) \
+        X(archive_set_error) \
+        X(archive_write_add_filter_none) \
+        X(archive_write_close) \
+        X(archive_write_data) \
+        X(archive_write_free) \
+        X(archive_write_header) \
+        X(archive_write_new) \
+        X(archive_write_open_fd) \
+        X(archive_write_set_bytes_in_last_block) \
+        X(archive_write_set_format_pax_restricted) \
+
+static struct {
+#define ARCHIVE_FIELD(f) __typeof__(f) *f;
+        ARCHIVE_FUNCS(ARCHIVE_FIELD)
+#undef ARCHIVE_FIELD
+} archive_lib;
+static bool archive_lib_loaded;
+
+#define AR(f) (archive_lib.f)
+
+static int archive_lib_load(WarrenError **err) {
+        if (archive_lib_loaded)
+                return 0;
+        static const char *const names[] = { "libarchive.so.13", "libarchive.so" };
+        void *h = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(names) && !h; i++)
+                h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+                return error_set(err, ENOSYS, "libarchive is needed to read and write layers (install "
+                                              "libarchive13): %s", dlerror());
+#define ARCHIVE_LOAD(f)                                                                            \
+        if (!(archive_lib.f = (__typeof__(f) *) dlsym(h, #f)))                                     \
+                return error_set(err, ENOSYS, "libarchive lacks `%s`", #f);
+        ARCHIVE_FUNCS(ARCHIVE_LOAD)
+#undef ARCHIVE_LOAD
+        archive_lib_loaded = true;
+        return 0;
+}
+
 #define READ_BUF_SIZE (1024 * 1024)
 
 const LayerLimits layer_limits_default = {
@@ -55,7 +145,7 @@ static ssize_t raw_read_cb(struct archive *a, void *data, const void **ret) {
                 n = read(r->fd, r->buf, READ_BUF_SIZE);
         while (n < 0 && errno == EINTR);
         if (n < 0) {
-                archive_set_error(a, errno, "read: %s", strerror(errno));
+                AR(archive_set_error)(a, errno, "read: %s", strerror(errno));
                 return -1;
         }
         if (n == 0)
@@ -74,15 +164,15 @@ static ssize_t tar_read_cb(struct archive *a, void *data, const void **ret) {
                 return 0;
         if (!r->raw_open) {
                 struct archive_entry *e = NULL;
-                int ar = archive_read_next_header(r->raw, &e);
+                int ar = AR(archive_read_next_header)(r->raw, &e);
                 if (ar == ARCHIVE_EOF) {
                         r->raw_eof = true;
                         return 0;
                 }
                 if (ar < ARCHIVE_WARN) {
-                        archive_set_error(a,
-                                          archive_errno(r->raw) > 0 ? archive_errno(r->raw) : EIO,
-                                          "%s", archive_error_string(r->raw) ?: "read error");
+                        AR(archive_set_error)(a,
+                                          AR(archive_errno)(r->raw) > 0 ? AR(archive_errno)(r->raw) : EIO,
+                                          "%s", AR(archive_error_string)(r->raw) ?: "read error");
                         return -1;
                 }
                 r->raw_open = true;
@@ -92,14 +182,14 @@ static ssize_t tar_read_cb(struct archive *a, void *data, const void **ret) {
         const void *buf = NULL;
         size_t size = 0;
         la_int64_t off = 0;
-        int ar = archive_read_data_block(r->raw, &buf, &size, &off);
+        int ar = AR(archive_read_data_block)(r->raw, &buf, &size, &off);
         if (ar == ARCHIVE_EOF) {
                 r->raw_eof = true;
                 return 0;
         }
         if (ar < ARCHIVE_WARN) {
-                archive_set_error(a, archive_errno(r->raw) > 0 ? archive_errno(r->raw) : EIO, "%s",
-                                  archive_error_string(r->raw) ?: "read error");
+                AR(archive_set_error)(a, AR(archive_errno)(r->raw) > 0 ? AR(archive_errno)(r->raw) : EIO, "%s",
+                                  AR(archive_error_string)(r->raw) ?: "read error");
                 return -1;
         }
         if (!r->tar_hash_off)
@@ -110,8 +200,8 @@ static ssize_t tar_read_cb(struct archive *a, void *data, const void **ret) {
 }
 
 static int archive_err(struct archive *a, WarrenError **err, const char *what) {
-        int e = archive_errno(a);
-        const char *s = archive_error_string(a);
+        int e = AR(archive_errno)(a);
+        const char *s = AR(archive_error_string)(a);
         /* libarchive's "misc" (-1) and "file format" (EILSEQ) errors: a malformed stream. */
         if (e <= 0 || e == EILSEQ)
                 e = EPROTO;
@@ -119,30 +209,33 @@ static int archive_err(struct archive *a, WarrenError **err, const char *what) {
 }
 
 int layer_reader_new(int fd, const LayerLimits *limits, LayerReader **ret, WarrenError **err) {
+        int lr = archive_lib_load(err);
+        if (lr < 0)
+                return lr;
         LayerReader *r = xnew(LayerReader, 1);
         r->fd = fd;
         r->limits = limits ? *limits : layer_limits_default;
         r->buf = xmalloc(READ_BUF_SIZE);
         r->blob_hash = sha256_new();
         r->tar_hash = sha256_new();
-        r->raw = archive_read_new();
-        r->tar = archive_read_new();
+        r->raw = AR(archive_read_new)();
+        r->tar = AR(archive_read_new)();
         if (!r->raw || !r->tar)
                 abort();
         /* Only the filters we want, never an external program. */
-        archive_read_support_filter_gzip(r->raw);
-        archive_read_support_filter_zstd(r->raw);
-        archive_read_support_format_raw(r->raw);
-        archive_read_support_format_empty(r->raw);
-        archive_read_support_format_tar(r->tar);
-        archive_read_support_format_empty(r->tar);
-        if (archive_read_open(r->raw, r, NULL, raw_read_cb, NULL) != ARCHIVE_OK) {
+        AR(archive_read_support_filter_gzip)(r->raw);
+        AR(archive_read_support_filter_zstd)(r->raw);
+        AR(archive_read_support_format_raw)(r->raw);
+        AR(archive_read_support_format_empty)(r->raw);
+        AR(archive_read_support_format_tar)(r->tar);
+        AR(archive_read_support_format_empty)(r->tar);
+        if (AR(archive_read_open)(r->raw, r, NULL, raw_read_cb, NULL) != ARCHIVE_OK) {
                 int x = archive_err(r->raw, err, "open stream");
                 layer_reader_free(r);
                 return x;
         }
         /* The inner open reads the first block; errors show at the first entry. */
-        if (archive_read_open(r->tar, r, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
+        if (AR(archive_read_open)(r->tar, r, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
                 int x = archive_err(r->tar, err, "read tar");
                 layer_reader_free(r);
                 return x;
@@ -155,9 +248,9 @@ LayerReader *layer_reader_free(LayerReader *r) {
         if (!r)
                 return NULL;
         if (r->tar)
-                archive_read_free(r->tar);
+                AR(archive_read_free)(r->tar);
         if (r->raw)
-                archive_read_free(r->raw);
+                AR(archive_read_free)(r->raw);
         sha256_free(r->blob_hash);
         sha256_free(r->tar_hash);
         free(r->buf);
@@ -172,9 +265,9 @@ void layer_reader_set_known_digest(LayerReader *r, const char *digest) {
 }
 
 const char *layer_reader_compression(LayerReader *r) {
-        int n = archive_filter_count(r->raw);
+        int n = AR(archive_filter_count)(r->raw);
         for (int i = 0; i < n; i++) {
-                int c = archive_filter_code(r->raw, i);
+                int c = AR(archive_filter_code)(r->raw, i);
                 if (c == ARCHIVE_FILTER_GZIP)
                         return "gzip";
                 if (c == ARCHIVE_FILTER_ZSTD)
@@ -184,11 +277,11 @@ const char *layer_reader_compression(LayerReader *r) {
 }
 
 static int entry_type(struct archive_entry *e, LayerEntryType *ret) {
-        if (archive_entry_hardlink(e)) {
+        if (AR(archive_entry_hardlink)(e)) {
                 *ret = LAYER_ENTRY_HARDLINK;
                 return 0;
         }
-        switch (archive_entry_filetype(e)) {
+        switch (AR(archive_entry_filetype)(e)) {
         case AE_IFREG:
                 *ret = LAYER_ENTRY_REGULAR;
                 return 0;
@@ -219,7 +312,7 @@ int layer_reader_next(LayerReader *r, const LayerEntry **ret, WarrenError **err)
         if (r->tar_eof)
                 return 0;
         struct archive_entry *e = NULL;
-        int ar = archive_read_next_header(r->tar, &e);
+        int ar = AR(archive_read_next_header)(r->tar, &e);
         if (ar == ARCHIVE_EOF) {
                 r->tar_eof = true;
                 return 0;
@@ -231,7 +324,7 @@ int layer_reader_next(LayerReader *r, const LayerEntry **ret, WarrenError **err)
                                  (unsigned long long)r->limits.max_entries);
         LayerEntry *c = &r->cur;
         memset(c, 0, offsetof(LayerEntry, xattrs));
-        c->path = archive_entry_pathname(e);
+        c->path = AR(archive_entry_pathname)(e);
         if (!c->path || !c->path[0])
                 return error_set(err, EINVAL, "tar entry with an empty name");
         if (strlen(c->path) > r->limits.max_path)
@@ -239,24 +332,24 @@ int layer_reader_next(LayerReader *r, const LayerEntry **ret, WarrenError **err)
                                  strlen(c->path), r->limits.max_path);
         if (entry_type(e, &c->type) < 0)
                 return error_set(err, EINVAL, "`%s`: unknown tar entry type %o", c->path,
-                                 (unsigned)archive_entry_filetype(e));
+                                 (unsigned)AR(archive_entry_filetype)(e));
         if (c->type == LAYER_ENTRY_HARDLINK)
-                c->link = archive_entry_hardlink(e);
+                c->link = AR(archive_entry_hardlink)(e);
         else if (c->type == LAYER_ENTRY_SYMLINK)
-                c->link = archive_entry_symlink(e);
+                c->link = AR(archive_entry_symlink)(e);
         if (c->type == LAYER_ENTRY_SYMLINK && !c->link)
                 return error_set(err, EINVAL, "`%s`: symlink without a target", c->path);
         if (c->link && strlen(c->link) > r->limits.max_path)
                 return error_set(err, ENAMETOOLONG, "`%s`: link target of %zu bytes (limit %zu)",
                                  c->path, strlen(c->link), r->limits.max_path);
-        c->mode = archive_entry_perm(e) & 07777;
-        la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+        c->mode = AR(archive_entry_perm)(e) & 07777;
+        la_int64_t uid = AR(archive_entry_uid)(e), gid = AR(archive_entry_gid)(e);
         if (uid < 0 || uid > UINT32_MAX - 1 || gid < 0 || gid > UINT32_MAX - 1)
                 return error_set(err, ERANGE, "`%s`: owner %lld:%lld out of range", c->path,
                                  (long long)uid, (long long)gid);
         c->uid = (uint32_t)uid;
         c->gid = (uint32_t)gid;
-        la_int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+        la_int64_t size = AR(archive_entry_size_is_set)(e) ? AR(archive_entry_size)(e) : 0;
         if (size < 0 || (uint64_t)size > r->limits.max_entry_size)
                 return error_set(err, EFBIG, "`%s`: header claims %lld bytes (limit %llu)", c->path,
                                  (long long)size, (unsigned long long)r->limits.max_entry_size);
@@ -265,24 +358,24 @@ int layer_reader_next(LayerReader *r, const LayerEntry **ret, WarrenError **err)
         if (r->total_size > r->limits.max_total_size)
                 return error_set(err, EFBIG, "layer larger than %llu bytes",
                                  (unsigned long long)r->limits.max_total_size);
-        if (archive_entry_mtime_is_set(e)) {
+        if (AR(archive_entry_mtime_is_set)(e)) {
                 c->has_mtime = true;
-                c->mtime.tv_sec = archive_entry_mtime(e);
-                c->mtime.tv_nsec = archive_entry_mtime_nsec(e);
+                c->mtime.tv_sec = AR(archive_entry_mtime)(e);
+                c->mtime.tv_nsec = AR(archive_entry_mtime_nsec)(e);
         }
-        if (archive_entry_atime_is_set(e)) {
+        if (AR(archive_entry_atime_is_set)(e)) {
                 c->has_atime = true;
-                c->atime.tv_sec = archive_entry_atime(e);
-                c->atime.tv_nsec = archive_entry_atime_nsec(e);
+                c->atime.tv_sec = AR(archive_entry_atime)(e);
+                c->atime.tv_nsec = AR(archive_entry_atime_nsec)(e);
         }
-        c->rdev_major = archive_entry_rdevmajor(e);
-        c->rdev_minor = archive_entry_rdevminor(e);
+        c->rdev_major = AR(archive_entry_rdevmajor)(e);
+        c->rdev_minor = AR(archive_entry_rdevminor)(e);
         c->n_xattrs = 0;
-        archive_entry_xattr_reset(e);
+        AR(archive_entry_xattr_reset)(e);
         const char *name;
         const void *value;
         size_t vsize;
-        while (archive_entry_xattr_next(e, &name, &value, &vsize) == ARCHIVE_OK) {
+        while (AR(archive_entry_xattr_next)(e, &name, &value, &vsize) == ARCHIVE_OK) {
                 if (c->n_xattrs >= LAYER_MAX_XATTRS)
                         return error_set(err, E2BIG, "`%s`: more than %d xattrs", c->path,
                                          LAYER_MAX_XATTRS);
@@ -297,7 +390,7 @@ int layer_reader_next(LayerReader *r, const LayerEntry **ret, WarrenError **err)
 }
 
 ssize_t layer_reader_read(LayerReader *r, void *buf, size_t size, WarrenError **err) {
-        la_ssize_t n = archive_read_data(r->tar, buf, size);
+        la_ssize_t n = AR(archive_read_data)(r->tar, buf, size);
         if (n < 0)
                 return archive_err(r->tar, err, "read tar data");
         return n;
@@ -309,7 +402,7 @@ int layer_reader_copy_to_fd(LayerReader *r, int fd, uint64_t *ret_size, WarrenEr
         la_int64_t off, end = 0;
         bool sparse = false;
         for (;;) {
-                int ar = archive_read_data_block(r->tar, &buf, &size, &off);
+                int ar = AR(archive_read_data_block)(r->tar, &buf, &size, &off);
                 if (ar == ARCHIVE_EOF)
                         break;
                 if (ar < ARCHIVE_WARN)
@@ -389,15 +482,18 @@ struct TarWriter {
 };
 
 int tar_writer_new(int fd, TarWriter **ret, WarrenError **err) {
+        int lr = archive_lib_load(err);
+        if (lr < 0)
+                return lr;
         TarWriter *w = xnew(TarWriter, 1);
         w->fd = fd;
-        w->a = archive_write_new();
+        w->a = AR(archive_write_new)();
         if (!w->a)
                 abort();
-        archive_write_set_format_pax_restricted(w->a);
-        archive_write_add_filter_none(w->a);
-        archive_write_set_bytes_in_last_block(w->a, 1);
-        if (archive_write_open_fd(w->a, fd) != ARCHIVE_OK) {
+        AR(archive_write_set_format_pax_restricted)(w->a);
+        AR(archive_write_add_filter_none)(w->a);
+        AR(archive_write_set_bytes_in_last_block)(w->a, 1);
+        if (AR(archive_write_open_fd)(w->a, fd) != ARCHIVE_OK) {
                 int x = archive_err(w->a, err, "open tar writer");
                 tar_writer_free(w);
                 return x;
@@ -408,16 +504,16 @@ int tar_writer_new(int fd, TarWriter **ret, WarrenError **err) {
 
 static int write_header(TarWriter *w, const char *path, mode_t type, uint64_t size, mode_t mode,
                         time_t mtime, WarrenError **err) {
-        struct archive_entry *e = archive_entry_new();
+        struct archive_entry *e = AR(archive_entry_new)();
         if (!e)
                 abort();
-        archive_entry_set_pathname(e, path);
-        archive_entry_set_filetype(e, type);
-        archive_entry_set_perm(e, mode);
-        archive_entry_set_size(e, (la_int64_t)size);
-        archive_entry_set_mtime(e, mtime, 0);
-        int ar = archive_write_header(w->a, e);
-        archive_entry_free(e);
+        AR(archive_entry_set_pathname)(e, path);
+        AR(archive_entry_set_filetype)(e, type);
+        AR(archive_entry_set_perm)(e, mode);
+        AR(archive_entry_set_size)(e, (la_int64_t)size);
+        AR(archive_entry_set_mtime)(e, mtime, 0);
+        int ar = AR(archive_write_header)(w->a, e);
+        AR(archive_entry_free)(e);
         if (ar < ARCHIVE_WARN)
                 return archive_err(w->a, err, "write tar header");
         return 0;
@@ -434,7 +530,7 @@ int tar_writer_dir(TarWriter *w, const char *path, time_t mtime, WarrenError **e
 
 int tar_writer_data(TarWriter *w, const void *buf, size_t len, WarrenError **err) {
         while (len > 0) {
-                la_ssize_t n = archive_write_data(w->a, buf, len);
+                la_ssize_t n = AR(archive_write_data)(w->a, buf, len);
                 if (n <= 0)
                         return archive_err(w->a, err, "write tar data");
                 buf = (const char *)buf + n;
@@ -444,7 +540,7 @@ int tar_writer_data(TarWriter *w, const void *buf, size_t len, WarrenError **err
 }
 
 int tar_writer_close(TarWriter *w, WarrenError **err) {
-        if (archive_write_close(w->a) != ARCHIVE_OK)
+        if (AR(archive_write_close)(w->a) != ARCHIVE_OK)
                 return archive_err(w->a, err, "finish tar");
         return 0;
 }
@@ -453,7 +549,7 @@ TarWriter *tar_writer_free(TarWriter *w) {
         if (!w)
                 return NULL;
         if (w->a)
-                archive_write_free(w->a);
+                AR(archive_write_free)(w->a);
         free(w);
         return NULL;
 }
