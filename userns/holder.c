@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -92,9 +93,9 @@ static int holder_main(int sync_fd, void *userdata, WarrenError **err) {
                         close(null);
         }
         /* Close everything else the caller had open, except the sync socket. */
-        for (int fd = 3; fd < 1024; fd++)
-                if (fd != sync_fd)
-                        close(fd);
+        if (sync_fd > 3)
+                (void) syscall(SYS_close_range, 3U, (unsigned) sync_fd - 1, 0U);
+        (void) syscall(SYS_close_range, (unsigned) sync_fd + 1, ~0U, 0U);
         sigset_t all;
         sigfillset(&all);
         sigprocmask(SIG_BLOCK, &all, NULL);

@@ -22,6 +22,7 @@
 #include "core/monitor-client.h"
 #include "core/monitor-config.h"
 #include "core/monitor-msg.h"
+#include "core/net-portspec.h"
 #include "core/sandboxes.h"
 #include "core/spec-gen.h"
 #include "storage/filter.h"
@@ -421,9 +422,18 @@ static int exposed_ports(const JsonValue *img_cfg, char ***publish, WarrenError 
                 if (!dash)
                         hi = lo;
                 for (uint32_t pnum = lo; pnum <= hi; pnum++) {
-                        _cleanup_free_ char *spec = xasprintf("%u/%s", (unsigned) pnum, proto);
-                        if (!strv_contains(*publish, spec))
-                                strv_push(publish, spec);
+                        /* A port the user published with -p keeps only that binding. */
+                        bool given = false;
+                        STRV_FOREACH (p, *publish) {
+                                NetPortSpec ps;
+                                if (net_port_spec_parse(*p, &ps, NULL) >= 0 &&
+                                    STREQ(net_proto_to_string(ps.proto), proto) &&
+                                    pnum >= ps.container_port &&
+                                    pnum < (uint32_t) ps.container_port + ps.count)
+                                        given = true;
+                        }
+                        if (!given)
+                                strv_consume(publish, xasprintf("%u/%s", (unsigned) pnum, proto));
                 }
         }
         return 0;
@@ -818,7 +828,8 @@ int containers_start(Engine *e, const char *key, WarrenError **err) {
                 r = sandboxes_get(e, v.c.sandbox_id, &sv, err);
                 if (r < 0)
                         return error_prefix(err, r, "container `%s`", v.c.name);
-                if (!sv.infra_alive) {
+                /* A lone container's sandbox whose network helper died gets a new one. */
+                if (!sv.infra_alive || (sv.sb.hidden && sandboxes_net_helper_missing(&sv.sb))) {
                         r = sandboxes_start(e, sv.sb.id, err);
                         if (r < 0)
                                 return r;
@@ -1121,13 +1132,16 @@ int containers_remove(Engine *e, const char *key, bool force, WarrenError **err)
                 (void) monitor_client_wait(sdir, 15000, &ex, NULL);
                 monitor_exit_done(&ex);
         }
-        /* The runtime's own state, in case the monitor could not delete it. */
+        /* The runtime's own state, in case the monitor could not delete it (the runtimes we
+         * drive keep it in ROOT/ID: no state there, nothing to delete, no exec). */
         {
                 _cleanup_free_ char *runtime = NULL;
                 if (container_runtime_path(e, &v.c, &runtime, NULL) >= 0) {
                         _cleanup_free_ char *root = container_runtime_root(e, runtime);
+                        _cleanup_free_ char *state = path_join(root, v.c.id);
                         char *argv[] = { runtime, "--root", root, "delete", "-f", v.c.id, NULL };
-                        (void) container_run_tool_quiet(argv);
+                        if (access(state, F_OK) == 0)
+                                (void) container_run_tool_quiet(argv);
                 }
         }
         _cleanup_(image_storage_freep) ImageStorage *storage = NULL;
@@ -1148,7 +1162,7 @@ int containers_remove(Engine *e, const char *key, bool force, WarrenError **err)
                 return r;
         error_free(err ? TAKE_PTR(*err) : NULL);
         if (container_ext_bool(&v.c, "implicitSandbox") && v.c.sandbox_id)
-                (void) sandboxes_remove(e, v.c.sandbox_id, true, NULL);
+                (void) sandboxes_remove_implicit(e, v.c.sandbox_id, NULL);
         return 0;
 }
 
@@ -1214,6 +1228,40 @@ static char *rfc3339(int64_t ns) {
         char buf[64];
         strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
         return xasprintf("%s.%09lldZ", buf, (long long) (ns % 1000000000LL));
+}
+
+/* docker's NetworkSettings: {"Ports": {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}}
+ * from the sandbox, with the host ports the network helper bound. */
+static JsonValue *network_settings_json(Engine *e, const Container *c) {
+        JsonValue *ns = json_new_object();
+        JsonValue *ports = json_new_object();
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        if (c->sandbox_id && sandbox_store_get(e->sandboxes, c->sandbox_id, &sb, NULL) >= 0) {
+                json_object_set(ns, "Mode", json_new_string(sb.config.network.mode
+                                                                    ? sb.config.network.mode
+                                                                    : ""));
+                json_object_set(ns, "SandboxKey",
+                                json_new_string(sb.netns_path ? sb.netns_path : ""));
+                _cleanup_free_ SandboxPort *p = NULL;
+                size_t n = sandboxes_ports(&sb, &p);
+                for (size_t i = 0; i < n; i++) {
+                        _cleanup_free_ char *key =
+                                xasprintf("%u/%s", (unsigned) p[i].container_port, p[i].proto);
+                        JsonValue *list = (JsonValue *) json_get(ports, key);
+                        if (!list) {
+                                list = json_new_array();
+                                json_object_set(ports, key, list);
+                        }
+                        JsonValue *b = json_new_object();
+                        char hp[8];
+                        snprintf(hp, sizeof(hp), "%u", (unsigned) p[i].host_port);
+                        json_object_set(b, "HostIp", json_new_string(p[i].host_ip));
+                        json_object_set(b, "HostPort", json_new_string(hp));
+                        json_array_append(list, b);
+                }
+        }
+        json_object_set(ns, "Ports", ports);
+        return ns;
 }
 
 JsonValue *containers_inspect_json(Engine *e, const ContainerView *v) {
@@ -1309,5 +1357,6 @@ JsonValue *containers_inspect_json(Engine *e, const ContainerView *v) {
                 json_array_append(mounts, mo);
         }
         json_object_set(o, "Mounts", mounts);
+        json_object_set(o, "NetworkSettings", network_settings_json(e, c));
         return o;
 }

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <time.h>
 
 #include "basic/xalloc.h"
@@ -52,9 +54,9 @@ static int infra_child(int sync_fd, void *userdata, WarrenError **err) {
                 dup2(null, STDOUT_FILENO);
                 dup2(null, STDERR_FILENO);
         }
-        for (int fd = 3; fd < 1024; fd++)
-                if (fd != sync_fd)
-                        close(fd);
+        if (sync_fd > 3)
+                (void) syscall(SYS_close_range, 3U, (unsigned) sync_fd - 1, 0U);
+        (void) syscall(SYS_close_range, (unsigned) sync_fd + 1, ~0U, 0U);
         /* The sync fd is O_CLOEXEC: a successful exec closes it, which the parent reads as
          * success; a failed exec reports the error. */
         execl(o->pause_path, "warren-pause", (char *) NULL);
@@ -88,21 +90,38 @@ bool infra_alive(pid_t pid, uint64_t start_time) {
         return st != 0 && (start_time == 0 || st == start_time);
 }
 
+/* Wait up to timeout_ms for pid to exit: a pidfd when the kernel has them (no polling), else
+ * short sleeps. Our own child is reaped on the way. */
+static bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
+        int pfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pfd >= 0) {
+                struct pollfd p = { .fd = pfd, .events = POLLIN };
+                int r;
+                while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+                        ;
+                close(pfd);
+                (void) waitpid(pid, NULL, WNOHANG);
+                return r > 0 || !infra_alive(pid, start_time);
+        }
+        for (int waited = 0; waited < timeout_ms * 10; waited++) {
+                (void) waitpid(pid, NULL, WNOHANG);
+                if (!infra_alive(pid, start_time))
+                        return true;
+                nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 }, NULL);
+        }
+        return false;
+}
+
 int infra_stop(pid_t pid, uint64_t start_time, int timeout_ms, WarrenError **err) {
         if (!infra_alive(pid, start_time))
                 return 0;
         if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
                 return error_set_errno(err, errno, "stop infra process %d", (int) pid);
-        for (int waited = 0; waited < timeout_ms; waited += 10) {
-                /* Our own child (same command that started it) must be reaped to vanish. */
-                (void) waitpid(pid, NULL, WNOHANG);
-                if (!infra_alive(pid, start_time))
-                        return 0;
-                nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-        }
+        if (wait_gone(pid, start_time, timeout_ms))
+                return 0;
         if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
                 return error_set_errno(err, errno, "kill infra process %d", (int) pid);
-        (void) waitpid(pid, NULL, WNOHANG);
+        (void) wait_gone(pid, start_time, 1000);
         return 0;
 }
 

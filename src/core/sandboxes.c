@@ -94,6 +94,10 @@ static bool sandbox_net_alive(const Sandbox *sb) {
                infra_alive((pid_t) sb->network_helper_pid, ext_u64(sb, "netStartTime"));
 }
 
+bool sandboxes_net_helper_running(const Sandbox *sb) {
+        return sandbox_net_alive(sb);
+}
+
 bool sandboxes_net_helper_missing(const Sandbox *sb) {
         return sb->config.network.mode && STREQ(sb->config.network.mode, "slirp") &&
                sandbox_infra_alive(sb) && !sandbox_net_alive(sb);
@@ -223,6 +227,11 @@ static int read_back_ports(Sandbox *sb, const char *sock, WarrenError **err) {
         return 0;
 }
 
+/* Unix socket paths are limited to 107 bytes: keep it short, in the runtime dir. */
+static char *net_socket_path(Engine *e, const Sandbox *sb) {
+        return xasprintf("%s/net-%.12s.sock", e->run_dir, sb->id);
+}
+
 /* The helper's last words (its log's last line, without its program-name prefix). */
 static char *helper_last_line(const char *logp) {
         _cleanup_free_ char *log = NULL;
@@ -245,8 +254,7 @@ static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
         if (r < 0)
                 return r;
         _cleanup_free_ char *dir = engine_sandbox_dir(e, sb->id);
-        /* Unix socket paths are limited to 107 bytes: keep it short, in the runtime dir. */
-        _cleanup_free_ char *sock = xasprintf("%s/net-%.12s.sock", e->run_dir, sb->id);
+        _cleanup_free_ char *sock = net_socket_path(e, sb);
         _cleanup_free_ char *logp = path_join(dir, "net.log");
         _cleanup_strv_ char **argv = NULL;
         strv_push(&argv, prog);
@@ -309,6 +317,7 @@ static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
                 int st = 0;
                 kill(pid, SIGKILL);
                 waitpid(pid, &st, 0);
+                (void) unlink(sock);
                 if (pr == 0)
                         return error_set(err, ETIMEDOUT,
                                          "the network helper did not come up within %d s",
@@ -320,9 +329,11 @@ static int start_net_helper(Engine *e, Sandbox *sb, WarrenError **err) {
         sb->network_helper_pid = pid;
         ext_set_u64(sb, "netStartTime", holder_process_start_time(pid));
         _cleanup_error_ WarrenError *lerr = NULL;
-        if (read_back_ports(sb, sock, &lerr) < 0)
+        if (read_back_ports(sb, sock, &lerr) < 0) {
                 log_warning("read the published ports back from the network helper: %s",
                             lerr->msg);
+                ext_set(sb, "ports", json_new_null()); /* not a previous start's */
+        }
         return 0;
 }
 
@@ -359,7 +370,7 @@ static int start_infra(Engine *e, Sandbox *sb, WarrenError **err) {
         return 0;
 }
 
-static void stop_processes(Sandbox *sb) {
+static void stop_processes(Engine *e, Sandbox *sb) {
         if (sandbox_net_alive(sb))
                 infra_stop((pid_t) sb->network_helper_pid, ext_u64(sb, "netStartTime"), 2000, NULL);
         if (sandbox_infra_alive(sb))
@@ -368,6 +379,9 @@ static void stop_processes(Sandbox *sb) {
         sb->network_helper_pid = 0;
         free(sb->state);
         sb->state = xstrdup("notready");
+        /* A killed helper could not remove its control socket. */
+        _cleanup_free_ char *sock = net_socket_path(e, sb);
+        (void) unlink(sock);
 }
 
 /* -p specs, each port of a range one mapping (as docker records them); host port 0 stays 0
@@ -468,7 +482,7 @@ int sandboxes_create(Engine *e, const PodOptions *o, char **ret_id, WarrenError 
                                                            NULL },
                                                NULL, err);
         if (r < 0) {
-                stop_processes(&sb);
+                stop_processes(e, &sb);
                 _cleanup_free_ char *dir = engine_sandbox_dir(e, sb.id);
                 rm_rf(dir, NULL);
                 sandbox_store_delete(e->sandboxes, sb.id, NULL);
@@ -635,9 +649,21 @@ int sandboxes_start(Engine *e, const char *key, WarrenError **err) {
                                                            NULL },
                                                NULL, err);
                 if (r < 0) {
-                        stop_processes(&sb);
+                        stop_processes(e, &sb);
                         return r;
                 }
+        } else if (sandboxes_net_helper_missing(&sb)) {
+                /* The helper died (killed): a new one for the running infra process; its tap
+                 * device went with the old one, so the members get their network back. */
+                r = start_net_helper(e, &sb, err);
+                if (r < 0)
+                        return error_prefix(err, r, "start sandbox `%s`", sb.name);
+                r = sandbox_store_update_paths(e->sandboxes, sb.id, &sb,
+                                               (char *[]){ "network_helper_pid", "extensions",
+                                                           NULL },
+                                               NULL, err);
+                if (r < 0)
+                        return r;
         }
         if (sb.hidden)
                 return 0; /* the implicit sandbox's one member is started by its caller */
@@ -680,7 +706,7 @@ int sandboxes_stop(Engine *e, const char *key, int timeout_s, WarrenError **err)
                 if (r < 0)
                         return error_prefix(err, r, "stop member `%s`", c->name);
         }
-        stop_processes(&sb);
+        stop_processes(e, &sb);
         return sandbox_store_update_paths(e->sandboxes, sb.id, &sb,
                                           (char *[]){ "infra_pid", "network_helper_pid", "state",
                                                       NULL },
@@ -748,11 +774,29 @@ int sandboxes_remove(Engine *e, const char *key, bool force, WarrenError **err) 
                         return error_move(err, TAKE_PTR(cerr));
                 }
         }
-        stop_processes(&sb);
+        stop_processes(e, &sb);
         _cleanup_free_ char *dir = engine_sandbox_dir(e, sb.id);
         r = rm_rf(dir, err);
         if (r < 0)
                 return r;
+        _cleanup_error_ WarrenError *derr = NULL;
+        r = sandbox_store_delete(e->sandboxes, sb.id, &derr);
+        if (r < 0 && r != -ENOENT)
+                return error_move(err, TAKE_PTR(derr));
+        return 0;
+}
+
+int sandboxes_remove_implicit(Engine *e, const char *id, WarrenError **err) {
+        _cleanup_(sandbox_clear) Sandbox sb = {};
+        int r = sandbox_store_get(e->sandboxes, id, &sb, err);
+        if (r < 0)
+                return r;
+        if (!sb.hidden)
+                return error_set(err, EINVAL, "sandbox `%s` is a pod, not an implicit sandbox",
+                                 sb.name);
+        stop_processes(e, &sb);
+        _cleanup_free_ char *dir = engine_sandbox_dir(e, sb.id);
+        (void) rm_rf(dir, NULL);
         _cleanup_error_ WarrenError *derr = NULL;
         r = sandbox_store_delete(e->sandboxes, sb.id, &derr);
         if (r < 0 && r != -ENOENT)

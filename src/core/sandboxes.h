@@ -37,6 +37,8 @@ int sandboxes_kill(Engine *e, const char *key, int sig, WarrenError **err);
 int sandboxes_restart(Engine *e, const char *key, int timeout_s, WarrenError **err);
 /* Shutdown: members are stopped and removed. Without `force`, running members refuse. */
 int sandboxes_remove(Engine *e, const char *key, bool force, WarrenError **err);
+/* Remove the implicit sandbox of a container that is already gone (no member scan). */
+int sandboxes_remove_implicit(Engine *e, const char *id, WarrenError **err);
 /* Block until the infra process is gone; returns 0. */
 int sandboxes_wait(Engine *e, const char *key, WarrenError **err);
 
@@ -73,6 +75,7 @@ char *sandboxes_ports_text(const SandboxPort *p, size_t n);
 JsonValue *sandboxes_ports_json(const SandboxPort *p, size_t n);
 /* Slirp networking, the infra process up, the network helper gone (killed). */
 bool sandboxes_net_helper_missing(const Sandbox *sb);
+bool sandboxes_net_helper_running(const Sandbox *sb);
 
 /* For containers.c: the namespace paths a member joins (NULL entries for --network host). */
 typedef struct SandboxJoin {
