@@ -11,7 +11,8 @@ WarrenGlobals warren_globals;
 
 /* Top-level commands first, then groups (`warren image ...`). Add a group here. */
 static const WarrenCommandGroup *const groups[] = {
-        &warren_image_toplevel, &warren_container_toplevel, &warren_system_toplevel,
+        &warren_image_toplevel, &warren_container_toplevel, &warren_port_toplevel,
+        &warren_system_toplevel,
         &warren_image_group,    &warren_container_group,    &warren_pod_group,
         &warren_system_group,
 };

@@ -16,6 +16,7 @@
 #include "cli-util.h"
 #include "core/engine.h"
 #include "core/host-info.h"
+#include "core/sandboxes.h"
 #include "storage/container-store.h"
 #include "storage/image-store.h"
 #include "storage/sandbox-store.h"
@@ -191,12 +192,14 @@ static char *os_name(void) {
 
 typedef struct StoreCounts {
         long containers, running, pods, images;
+        long net_helpers; /* running network helpers */
+        char **net_down;  /* sandboxes whose network helper is gone (killed) */
 } StoreCounts;
 
 /* Count records without opening the engine (opening it would write the runtime directory's
  * `alive` file, which tells a reboot apart) and without entering the user namespace. */
 static void count_stores(const char *data_dir, StoreCounts *ret) {
-        *ret = (StoreCounts){-1, -1, -1, -1};
+        *ret = (StoreCounts){-1, -1, -1, -1, 0, NULL};
         _cleanup_free_ char *cdir = path_join(data_dir, "containers");
         _cleanup_free_ char *sdir = path_join(data_dir, "sandboxes");
         _cleanup_free_ char *idir = path_join(data_dir, "images");
@@ -216,9 +219,15 @@ static void count_stores(const char *data_dir, StoreCounts *ret) {
         if (sandbox_store_open(sdir, &ss, NULL) >= 0 &&
             sandbox_store_list(ss, NULL, &l, NULL) >= 0) {
                 ret->pods = 0;
-                for (size_t i = 0; i < l.n; i++)
-                        if (!SANDBOX_LIST_AT(&l, i)->hidden)
+                for (size_t i = 0; i < l.n; i++) {
+                        const Sandbox *sb = SANDBOX_LIST_AT(&l, i);
+                        if (!sb->hidden)
                                 ret->pods++;
+                        if (sandboxes_net_helper_missing(sb))
+                                strv_push(&ret->net_down, sb->name ? sb->name : sb->id);
+                        else if (sandboxes_net_helper_running(sb))
+                                ret->net_helpers++;
+                }
                 store_list_clear(&l);
         }
         if (image_store_open(idir, &is, NULL) >= 0 && image_store_list(is, NULL, &l, NULL) >= 0) {
@@ -292,6 +301,11 @@ static int cmd_info(int argc, char **argv) {
                 json_object_set(store, "containersRunning", json_new_integer(counts.running));
                 json_object_set(store, "pods", json_new_integer(counts.pods));
                 json_object_set(store, "images", json_new_integer(counts.images));
+                json_object_set(store, "networkHelpers", json_new_integer(counts.net_helpers));
+                JsonValue *down = json_new_array();
+                STRV_FOREACH (d, counts.net_down)
+                        json_array_append(down, json_new_string(*d));
+                json_object_set(store, "networkHelpersGone", down);
                 json_object_set(o, "store", store);
                 JsonValue *ho = json_new_object();
                 json_object_set(ho, "running", json_new_bool(have_holder > 0));
@@ -299,6 +313,7 @@ static int cmd_info(int argc, char **argv) {
                 json_object_set(o, "namespaceHolder", ho);
                 r = print_formatted(o, format);
                 host_info_done(&h);
+                strv_free(counts.net_down);
                 return r;
         }
 
@@ -351,6 +366,13 @@ static int cmd_info(int argc, char **argv) {
         printf("network:\n");
         print_feature("/dev/net/tun:", &h.tun);
         printf("  %-26s %s\n", "default:", h.tun.available ? "slirp" : "none (no /dev/net/tun)");
+        printf("  %-26s %ld running\n", "network helpers:", counts.net_helpers);
+        if (counts.net_down) {
+                _cleanup_free_ char *names = strv_join(counts.net_down, "`, `");
+                printf("  %-26s `%s` (killed? the pod has no network: restart it)\n",
+                       "network helpers gone:", names);
+        }
+        strv_free(counts.net_down);
         if (h.degraded && h.degraded[0]) {
                 printf("degraded:\n");
                 STRV_FOREACH (d, h.degraded)

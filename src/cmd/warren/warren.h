@@ -53,6 +53,7 @@ extern const WarrenCommandGroup warren_image_toplevel; /* load, import, save, im
 extern const WarrenCommandGroup warren_container_toplevel; /* run, create, start, ps, ... */
 extern const WarrenCommandGroup warren_container_group;    /* warren container ... */
 extern const WarrenCommandGroup warren_pod_group;          /* warren pod ... */
+extern const WarrenCommandGroup warren_port_toplevel;      /* port (ports.c) */
 extern const WarrenCommandGroup warren_system_toplevel;    /* info, version */
 extern const WarrenCommandGroup warren_system_group;       /* warren system info|version */
 
