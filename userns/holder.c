@@ -201,6 +201,10 @@ int holder_join(const char *rundir, WarrenError **err) {
                 return error_set_errno(err, errno, "open `%s`", path);
         /* The holder may have died between the check and the opens: the fds pin the
          * namespaces, so joining still works and the next command restarts the holder. */
+        /* Joining a mount namespace resets the working directory to its root: keep ours, so
+         * that relative paths on the command line still mean what the user meant. */
+        _cleanup_close_ int cwdfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *cwd = getcwd(NULL, 0);
         if (setns(userfd, CLONE_NEWUSER) < 0)
                 return error_set_errno(err, errno, "join the holder's user namespace (pid %d)",
                                        (int) h.pid);
@@ -209,6 +213,9 @@ int holder_join(const char *rundir, WarrenError **err) {
                                        (int) h.pid);
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
                 return error_set_errno(err, errno, "become root in the user namespace");
+        if ((cwd && chdir(cwd) < 0) && (cwdfd < 0 || fchdir(cwdfd) < 0))
+                log_debug("cannot keep the working directory `%s` in the holder's namespaces",
+                          cwd);
         if (h.use_helpers)
                 (void) setgroups(0, NULL);
         log_debug("joined the namespace holder (pid %d)", (int) h.pid);

@@ -215,7 +215,7 @@ free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
         start_helper -p "127.0.0.1:$hp:8080"
         run cat "$TEST_TMP/net.out"
         assert_contains "$output" "published 127.0.0.1:$hp:8080/tcp"
-        bg in_ns "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
+        bg nsenter --user --net --preserve-credentials -t "$HOLDER_PID" "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
         wait_for test -e "$TEST_TMP/ns.ready"
         run "$PY" "$TOOL" tcp-client 127.0.0.1 "$hp" ping
         [ "$status" -eq 0 ]
@@ -230,7 +230,7 @@ free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
         hp=$(free_port udp)
         start_holder
         start_helper -p "127.0.0.1:$hp:9090/udp"
-        bg in_ns "$PY" "$TOOL" udp-echo 9090 "$TEST_TMP/ns.ready"
+        bg nsenter --user --net --preserve-credentials -t "$HOLDER_PID" "$PY" "$TOOL" udp-echo 9090 "$TEST_TMP/ns.ready"
         wait_for test -e "$TEST_TMP/ns.ready"
         run "$PY" "$TOOL" udp-client 127.0.0.1 "$hp" datagram
         [ "$status" -eq 0 ]
@@ -258,7 +258,7 @@ free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
         assert_contains "$output" '"id":1'
         hp=$(printf '%s' "$output" | sed -n 's/.*"host_port":\([0-9]*\).*/\1/p')
         [ -n "$hp" ] && [ "$hp" -gt 0 ]
-        bg in_ns "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
+        bg nsenter --user --net --preserve-credentials -t "$HOLDER_PID" "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
         wait_for test -e "$TEST_TMP/ns.ready"
         run "$PY" "$TOOL" tcp-client 127.0.0.1 "$hp" ping
         assert_contains "$output" "pong"
@@ -337,8 +337,8 @@ free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
         HELPER_PID=$!
         wait_for grep -q 1 "$TEST_TMP/ready"
 
-        bg in_ns "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
-        bg in_ns "$PY" "$TOOL" udp-echo 9090 "$TEST_TMP/udp.ready"
+        bg nsenter --user --net --preserve-credentials -t "$HOLDER_PID" "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
+        bg nsenter --user --net --preserve-credentials -t "$HOLDER_PID" "$PY" "$TOOL" udp-echo 9090 "$TEST_TMP/udp.ready"
         wait_for test -e "$TEST_TMP/ns.ready"
         wait_for test -e "$TEST_TMP/udp.ready"
         run "${on_client[@]}" "$PY" "$TOOL" tcp-client 192.168.77.1 8000 from-veth
