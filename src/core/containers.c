@@ -304,6 +304,12 @@ int containers_list(Engine *e, bool all, char *const *filters, ContainerView **r
         return 0;
 }
 
+bool containers_publishes_ports(const Container *c) {
+        /* Records made before the flag existed: assume they may. */
+        const JsonValue *w = json_get(c->extensions, EXT_KEY);
+        return !json_get(w, "publishes") || container_ext_bool(c, "publishes");
+}
+
 /* ---- create ---- */
 
 static int read_image_file(const char *rootfs, const char *rel, char **ret) {
@@ -514,6 +520,7 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
         _cleanup_(undo_create) CreateUndo undo = { .e = e, .storage = storage, .id = id };
 
         /* The sandbox: the named pod, or an implicit one of our own. */
+        bool publishes = false;
         if (o->pod) {
                 _cleanup_(sandbox_view_done) SandboxView sv = {};
                 r = sandboxes_get(e, o->pod, &sv, err);
@@ -530,6 +537,7 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
                                 return r;
                 }
                 sandbox_id = xstrdup(sv.sb.id);
+                publishes = sv.sb.config.n_port_mappings > 0;
         } else {
                 _cleanup_strv_ char **publish = strv_copy(o->publish);
                 if (o->publish_all) {
@@ -551,6 +559,7 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
                 if (r < 0)
                         return r;
                 undo.sandbox_id = sandbox_id;
+                publishes = po.publish != NULL;
         }
         _cleanup_(sandbox_join_done) SandboxJoin join = {};
         r = sandboxes_join_info(e, sandbox_id, &join, err);
@@ -649,6 +658,8 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
                               (int64_t) (o->log_max_size ? o->log_max_size : DEFAULT_LOG_MAX_SIZE));
         container_ext_set_bool(&c, "implicitSandbox", !o->pod);
         container_ext_set_bool(&c, "autoRemove", o->rm);
+        /* `ps` reads a sandbox record only for containers whose sandbox publishes ports. */
+        container_ext_set_bool(&c, "publishes", publishes);
         if (o->init)
                 container_ext_set_bool(&c, "init", true);
         _cleanup_error_ WarrenError *cerr = NULL;

@@ -67,6 +67,9 @@ int containers_rename(Engine *e, const char *key, const char *new_name, WarrenEr
  * writable the runtime's error says so. */
 int containers_update(Engine *e, const char *key, char *const *args, WarrenError **err);
 
+/* Whether the container's sandbox publishes ports (so that `ps` need not read every sandbox). */
+bool containers_publishes_ports(const Container *c);
+
 /* One container, reconciled. */
 int containers_get(Engine *e, const char *key, ContainerView *ret, WarrenError **err);
 /* All (or running only), reconciled, newest first. `filters` are docker-style "key=value". */

@@ -602,7 +602,11 @@ static int cmd_ps(int argc, char **argv) {
         }
         /* Ports come from the sandboxes: read them once, not once per container. */
         StoreList sbs = {0};
-        if (n > 0 && sandbox_store_list(e->sandboxes, NULL, &sbs, NULL) < 0)
+        bool any_ports = false;
+        for (size_t i = 0; i < n && !any_ports; i++)
+                any_ports = containers_publishes_ports(&views[i].c);
+        /* The table shows only ports from the sandboxes; json and templates show the pod too. */
+        if ((any_ports || !table) && sandbox_store_list(e->sandboxes, NULL, &sbs, NULL) < 0)
                 sbs = (StoreList){0};
         int ret = 0;
         if (json) {
