@@ -94,8 +94,9 @@ void json_array_append(JsonValue *array, JsonValue *item) {
 
 static void object_append(JsonValue *object, char *key, JsonValue *value) {
         size_t n = object->u.object.n;
-        if ((n & (n - 1)) == 0) {
-                size_t cap = n ? n * 2 : 1;
+        /* Capacity: 8, then doubling (records have a dozen keys or so). */
+        if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+                size_t cap = n ? n * 2 : 8;
                 object->u.object.keys = xreallocarray(object->u.object.keys, cap, sizeof(char *));
                 object->u.object.values =
                         xreallocarray(object->u.object.values, cap, sizeof(JsonValue *));
@@ -354,14 +355,23 @@ static int cb_number(void *ctx, const char *s, size_t len) {
         return add_value(ctx, v);
 }
 
+/* A copy of a parsed string; NULL for one with an embedded NUL (\u0000), which would silently
+ * truncate. One pass over the bytes: this runs for every string of every record loaded. */
+static char *copy_string(const unsigned char *s, size_t len) {
+        if (memchr(s, 0, len))
+                return NULL;
+        char *c = xmalloc(len + 1);
+        memcpy(c, s, len);
+        c[len] = 0;
+        return c;
+}
+
 static int cb_string(void *ctx, const unsigned char *s, size_t len) {
-        JsonValue *v = json_new(JSON_STRING);
-        v->u.string = xstrndup((const char *) s, len);
-        if (strlen(v->u.string) != len) {
-                /* An embedded NUL (\u0000) would silently truncate: refuse it. */
-                json_free(v);
+        char *c = copy_string(s, len);
+        if (!c)
                 return 0;
-        }
+        JsonValue *v = json_new(JSON_STRING);
+        v->u.string = c;
         return add_value(ctx, v);
 }
 
@@ -372,10 +382,8 @@ static int cb_start_map(void *ctx) {
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len) {
         Builder *b = ctx;
         free(b->key);
-        b->key = xstrndup((const char *) s, len);
-        if (strlen(b->key) != len)
-                return 0;
-        return 1;
+        b->key = copy_string(s, len);
+        return b->key != NULL;
 }
 
 static int cb_end(void *ctx) {
