@@ -105,17 +105,13 @@ BlobStore *blob_store_free(BlobStore *bs) {
         return NULL;
 }
 
-static const char *hex_of(const char *digest) {
-        return digest_is_valid(digest) ? digest + strlen(DIGEST_PREFIX) : NULL;
-}
-
 bool blob_store_has(BlobStore *bs, const char *digest) {
-        const char *hex = hex_of(digest);
+        const char *hex = digest_hex(digest);
         return hex && faccessat(bs->shafd, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 char *blob_store_path(BlobStore *bs, const char *digest) {
-        const char *hex = hex_of(digest);
+        const char *hex = digest_hex(digest);
         if (!hex)
                 return NULL;
         return xasprintf("%s/sha256/%s", bs->path, hex);

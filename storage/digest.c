@@ -74,6 +74,10 @@ bool digest_is_valid(const char *s) {
                digest_hex_is_valid(s + sizeof(DIGEST_PREFIX) - 1);
 }
 
+const char *digest_hex(const char *s) {
+        return digest_is_valid(s) ? s + sizeof(DIGEST_PREFIX) - 1 : NULL;
+}
+
 int digest_parse(const char *s, const char *what, const char **ret_hex, WarrenError **err) {
         if (!what)
                 what = "digest";

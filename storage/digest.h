@@ -34,6 +34,8 @@ void digest_buffer(const void *data, size_t len, char ret[DIGEST_STRING_MAX]);
 bool digest_hex_is_valid(const char *hex);
 /* True for "sha256:<64 lower-case hex>". */
 bool digest_is_valid(const char *s);
+/* The hex part of a valid "sha256:<hex>" (a pointer into `s`), or NULL. */
+const char *digest_hex(const char *s);
 /* Validate `s` and return a pointer to its hex part (inside `s`). An unsupported algorithm is
  * ENOTSUP, anything else malformed EINVAL; `what` names the field in the message. */
 int digest_parse(const char *s, const char *what, const char **ret_hex, WarrenError **err);

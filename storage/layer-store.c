@@ -99,12 +99,8 @@ LayerStore *layer_store_free(LayerStore *ls) {
         return NULL;
 }
 
-static const char *hex_of(const char *diff_id) {
-        return digest_is_valid(diff_id) ? diff_id + strlen(DIGEST_PREFIX) : NULL;
-}
-
 bool layer_store_has(LayerStore *ls, const char *diff_id) {
-        const char *hex = hex_of(diff_id);
+        const char *hex = digest_hex(diff_id);
         if (!hex)
                 return false;
         _cleanup_free_ char *p = xasprintf("%s/layer.json", hex);
@@ -112,12 +108,12 @@ bool layer_store_has(LayerStore *ls, const char *diff_id) {
 }
 
 char *layer_store_diff_path(LayerStore *ls, const char *diff_id) {
-        const char *hex = hex_of(diff_id);
+        const char *hex = digest_hex(diff_id);
         return hex ? xasprintf("%s/%s/diff", ls->path, hex) : NULL;
 }
 
 int layer_store_size(LayerStore *ls, const char *diff_id, uint64_t *ret, WarrenError **err) {
-        const char *hex = hex_of(diff_id);
+        const char *hex = digest_hex(diff_id);
         if (!hex)
                 return error_set(err, EINVAL, "invalid diff id `%s`", diff_id);
         _cleanup_free_ char *p = xasprintf("%s/layer.json", hex);
@@ -159,7 +155,7 @@ int layer_store_list(LayerStore *ls, char ***ret, WarrenError **err) {
 }
 
 int layer_store_remove(LayerStore *ls, const char *diff_id, WarrenError **err) {
-        const char *hex = hex_of(diff_id);
+        const char *hex = digest_hex(diff_id);
         if (!hex)
                 return error_set(err, EINVAL, "invalid diff id `%s`", diff_id);
         _cleanup_free_ char *tmp = NULL;
@@ -207,7 +203,7 @@ int layer_stage_unpack(LayerStage *st, int fd, const LayerUnpackOptions *opts,
 }
 
 int layer_stage_commit(LayerStage *st, const char *diff_id, WarrenError **err) {
-        const char *hex = hex_of(diff_id);
+        const char *hex = digest_hex(diff_id);
         if (!hex)
                 return error_set(err, EINVAL, "invalid diff id `%s`", diff_id);
         _cleanup_json_gen_ JsonGen *g = json_gen_new(true);

@@ -9,37 +9,18 @@ bats_require_minimum_version 1.5.0
 IMG=busybox:test
 
 setup_file() {
-        # The busybox rootfs (with /usr/bin/testprobe) as a tarball, imported in each test's own
-        # stores by setup().
-        tar -C "$ROOTFS_TEMPLATE" -cf "$BATS_FILE_TMPDIR/busybox.tar" .
+        # The busybox rootfs (with /usr/bin/testprobe), imported in each test's stores by setup().
+        make_test_tarball
 }
 
 setup() {
         common_setup
         require_feature userns
-        run "$WARREN" import "$BATS_FILE_TMPDIR/busybox.tar" "$IMG"
-        if [ "$status" -ne 0 ]; then
-                echo "import failed: $output" >&2
-                return 1
-        fi
+        import_test_image "$IMG"
 }
 
-holder_pid() {
-        local f=$XDG_RUNTIME_DIR/warren/holder.pid
-        [ -f "$f" ] && cut -d' ' -f1 "$f"
-}
-
-# Remove what the test made (layers hold files owned by subordinate ids: only warren can remove
-# them), then stop this test's namespace holder.
 teardown() {
-        local ids pods h
-        pods=$("$WARREN" pod ps -q 2>/dev/null) || true
-        [ -z "$pods" ] || "$WARREN" pod rm -f $pods >/dev/null 2>&1 || true
-        ids=$("$WARREN" ps -aq --no-trunc 2>/dev/null) || true
-        [ -z "$ids" ] || "$WARREN" rm -f $ids >/dev/null 2>&1 || true
-        "$WARREN" image prune -a -f >/dev/null 2>&1 || true
-        h=$(holder_pid) || true
-        [ -z "$h" ] || kill "$h" 2>/dev/null || true
+        warren_teardown
 }
 
 # Processes of this test's containers: every monitor runs with --state-dir under our runtime dir.

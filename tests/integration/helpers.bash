@@ -25,6 +25,39 @@ setup() {
         common_setup
 }
 
+# The busybox rootfs as a tarball, once per file: call from setup_file().
+make_test_tarball() {
+        tar -C "$ROOTFS_TEMPLATE" -cf "$BATS_FILE_TMPDIR/busybox.tar" .
+}
+
+# Import that tarball as IMAGE into this test's own stores (after make_test_tarball).
+import_test_image() {
+        run "$WARREN" import "$BATS_FILE_TMPDIR/busybox.tar" "$1"
+        if [ "$status" -ne 0 ]; then
+                echo "import failed: $output" >&2
+                return 1
+        fi
+}
+
+# The pid of this test's namespace holder, if one runs.
+holder_pid() {
+        local f=$XDG_RUNTIME_DIR/warren/holder.pid
+        [ -f "$f" ] && cut -d' ' -f1 "$f"
+}
+
+# Remove what the test made through warren (layers hold files owned by subordinate ids: only
+# warren can remove them): pods, containers, images; then stop this test's namespace holder.
+warren_teardown() {
+        local ids pods h
+        pods=$("$WARREN" pod ps -q 2>/dev/null) || true
+        [ -z "$pods" ] || "$WARREN" pod rm -f $pods >/dev/null 2>&1 || true
+        ids=$("$WARREN" ps -aq --no-trunc 2>/dev/null) || true
+        [ -z "$ids" ] || "$WARREN" rm -f $ids >/dev/null 2>&1 || true
+        "$WARREN" image prune -a -f >/dev/null 2>&1 || true
+        h=$(holder_pid) || true
+        [ -z "$h" ] || kill "$h" 2>/dev/null || true
+}
+
 # Leave nothing running: containers, pods, then the test's namespace holder. Files that define
 # their own teardown() should call common_teardown.
 common_teardown() {

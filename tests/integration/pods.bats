@@ -8,33 +8,17 @@ bats_require_minimum_version 1.5.0
 IMG=busybox:test
 
 setup_file() {
-        tar -C "$ROOTFS_TEMPLATE" -cf "$BATS_FILE_TMPDIR/busybox.tar" .
+        make_test_tarball
 }
 
 setup() {
         common_setup
         require_feature userns
-        run "$WARREN" import "$BATS_FILE_TMPDIR/busybox.tar" "$IMG"
-        if [ "$status" -ne 0 ]; then
-                echo "import failed: $output" >&2
-                return 1
-        fi
-}
-
-holder_pid() {
-        local f=$XDG_RUNTIME_DIR/warren/holder.pid
-        [ -f "$f" ] && cut -d' ' -f1 "$f"
+        import_test_image "$IMG"
 }
 
 teardown() {
-        local ids pods h
-        pods=$("$WARREN" pod ps -q 2>/dev/null) || true
-        [ -z "$pods" ] || "$WARREN" pod rm -f $pods >/dev/null 2>&1 || true
-        ids=$("$WARREN" ps -aq --no-trunc 2>/dev/null) || true
-        [ -z "$ids" ] || "$WARREN" rm -f $ids >/dev/null 2>&1 || true
-        "$WARREN" image prune -a -f >/dev/null 2>&1 || true
-        h=$(holder_pid) || true
-        [ -z "$h" ] || kill "$h" 2>/dev/null || true
+        warren_teardown
 }
 
 pod_processes() {

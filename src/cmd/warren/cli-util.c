@@ -341,6 +341,22 @@ int cli_print_json(const JsonValue *v) {
         return 0;
 }
 
+int cli_print_inspect(const JsonValue *arr, const char *format, int ret) {
+        if (!format || STREQ(format, "json")) {
+                if (json_length(arr) > 0 || ret == 0) {
+                        int p = cli_print_json(arr);
+                        if (p)
+                                ret = p;
+                }
+                return ret;
+        }
+        for (size_t i = 0; i < json_length(arr); i++) {
+                _cleanup_free_ char *line = cli_template_render(format, json_at(arr, i));
+                printf("%s\n", line);
+        }
+        return ret;
+}
+
 /* ---- tables ---- */
 
 void cli_table_init(CliTable *t, size_t n_cols) {

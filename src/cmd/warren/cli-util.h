@@ -48,6 +48,10 @@ const char *cli_short_id(const char *id, bool no_trunc, char buf[16]);
 char *cli_template_render(const char *tmpl, const JsonValue *obj);
 /* Print a tree as JSON on stdout (pretty). Returns 0 or an exit code. */
 int cli_print_json(const JsonValue *v);
+/* `inspect` output: the array as JSON (for no format or "json"; nothing when every key failed,
+ * as docker prints nothing then), else `format` rendered for each element. `ret` is the exit
+ * code so far (non-zero when a key failed); the result is the command's exit code. */
+int cli_print_inspect(const JsonValue *arr, const char *format, int ret);
 
 /* A table: rows of cells, printed with columns padded to the widest cell plus 3 spaces. */
 typedef struct CliTable {

@@ -313,7 +313,8 @@ static int cmd_start(int argc, char **argv) {
         return each_key(e, argv + optind, argc - optind, op_start, NULL, "starting");
 }
 
-static int cmd_stop(int argc, char **argv) {
+/* stop and restart: the same options (-t/--time/--timeout), one operation each. */
+static int cmd_stop_like(int argc, char **argv, const char *name, KeyOp op, const char *doing) {
         static const struct option opts[] = {
                 {"time", required_argument, NULL, 't'},
                 {"timeout", required_argument, NULL, 't'},
@@ -322,33 +323,22 @@ static int cmd_stop(int argc, char **argv) {
         int timeout = -1, c, r;
         FOREACH_OPT(c, argc, argv, "t:", opts) {
                 if (c != 't')
-                        return bad_option("stop", argc, argv);
-                if ((r = parse_timeout("stop", optarg, &timeout)))
+                        return bad_option(name, argc, argv);
+                if ((r = parse_timeout(name, optarg, &timeout)))
                         return r;
         }
-        if ((r = need_keys("stop", argc)))
+        if ((r = need_keys(name, argc)))
                 return r;
         OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op_stop, &timeout, "stopping");
+        return each_key(e, argv + optind, argc - optind, op, &timeout, doing);
+}
+
+static int cmd_stop(int argc, char **argv) {
+        return cmd_stop_like(argc, argv, "stop", op_stop, "stopping");
 }
 
 static int cmd_restart(int argc, char **argv) {
-        static const struct option opts[] = {
-                {"time", required_argument, NULL, 't'},
-                {"timeout", required_argument, NULL, 't'},
-                {},
-        };
-        int timeout = -1, c, r;
-        FOREACH_OPT(c, argc, argv, "t:", opts) {
-                if (c != 't')
-                        return bad_option("restart", argc, argv);
-                if ((r = parse_timeout("restart", optarg, &timeout)))
-                        return r;
-        }
-        if ((r = need_keys("restart", argc)))
-                return r;
-        OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op_restart, &timeout, "restarting");
+        return cmd_stop_like(argc, argv, "restart", op_restart, "restarting");
 }
 
 static int cmd_kill(int argc, char **argv) {
@@ -708,19 +698,7 @@ static int cmd_inspect(int argc, char **argv) {
                 if (j)
                         json_array_append(arr, j);
         }
-        if (!format || STREQ(format, "json")) {
-                if (json_length(arr) > 0 || ret == 0) {
-                        int p = cli_print_json(arr);
-                        if (p)
-                                ret = p;
-                }
-                return ret;
-        }
-        for (size_t i = 0; i < json_length(arr); i++) {
-                _cleanup_free_ char *line = cli_template_render(format, json_at(arr, i));
-                printf("%s\n", line);
-        }
-        return ret;
+        return cli_print_inspect(arr, format, ret);
 }
 
 /* ---- logs ---- */

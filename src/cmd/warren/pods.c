@@ -461,19 +461,7 @@ static int cmd_inspect(int argc, char **argv) {
                 if (j)
                         json_array_append(arr, j);
         }
-        if (!format || STREQ(format, "json")) {
-                if (json_length(arr) > 0 || ret == 0) {
-                        int p = cli_print_json(arr);
-                        if (p)
-                                ret = p;
-                }
-                return ret;
-        }
-        for (size_t i = 0; i < json_length(arr); i++) {
-                _cleanup_free_ char *line = cli_template_render(format, json_at(arr, i));
-                printf("%s\n", line);
-        }
-        return ret;
+        return cli_print_inspect(arr, format, ret);
 }
 
 static int cmd_top(int argc, char **argv) {
