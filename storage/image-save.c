@@ -126,13 +126,8 @@ static int select_images(ImageStorage *s, char *const *refs, Selected **ret, siz
         STRV_FOREACH (ref, refs) {
                 Image img = {0};
                 _cleanup_free_ char *norm = NULL;
-                r = image_store_get(s->images, *ref, &img, err);
-                if (r == -ENOENT && image_name_normalize(*ref, &norm, NULL) == 0 &&
-                    STRNEQ(norm, *ref)) {
-                        error_free(*err);
-                        *err = NULL;
-                        r = image_store_get(s->images, norm, &img, err);
-                }
+                (void)image_name_normalize(*ref, &norm, NULL);
+                r = image_store_find(s->images, *ref, &img, err);
                 if (r == -ENOENT && repo_matches(s, *ref, &sel, &n) > 0) {
                         error_free(*err);
                         *err = NULL;

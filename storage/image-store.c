@@ -4,6 +4,7 @@
 #include "basic/json.h"
 #include "basic/strv.h"
 #include "basic/xalloc.h"
+#include "storage/image-archive.h"
 #include "storage/record-migrate.h"
 
 /* ---- the record ---- */
@@ -203,6 +204,21 @@ int image_store_create(ImageStore *s, const Image *img, WarrenError **err) {
 
 int image_store_get(ImageStore *s, const char *ref, Image *ret, WarrenError **err) {
         return store_get(s->base, ref, STORE_BY_ANY, ret, err);
+}
+
+int image_store_find(ImageStore *s, const char *ref, Image *ret, WarrenError **err) {
+        int r = image_store_get(s, ref, ret, err);
+        if (r != -ENOENT)
+                return r;
+        error_free(err ? TAKE_PTR(*err) : NULL);
+        _cleanup_free_ char *norm = NULL;
+        if (image_name_normalize(ref, &norm, NULL) == 0 && STRNEQ(norm, ref)) {
+                r = image_store_get(s, norm, ret, err);
+                if (r != -ENOENT)
+                        return r;
+                error_free(err ? TAKE_PTR(*err) : NULL);
+        }
+        return error_set(err, ENOENT, "no such image `%s`", ref);
 }
 
 typedef struct Trampoline {

@@ -68,6 +68,9 @@ int image_store_create(ImageStore *s, const Image *img, WarrenError **err);
  * normalisation here), repo digest, full id ("sha256:..."), bare hex id, or unique id prefix
  * (with or without "sha256:"). */
 int image_store_get(ImageStore *s, const char *ref, Image *ret, WarrenError **err);
+/* Look an image up as a person names it: as given, then normalised ("bb" -> "bb:latest"), as
+ * docker does. Not found is -ENOENT with "no such image `REF`". */
+int image_store_find(ImageStore *s, const char *ref, Image *ret, WarrenError **err);
 typedef int (*ImageUpdateFunc)(Image *img, void *userdata, WarrenError **err);
 int image_store_update(ImageStore *s, const char *ref, ImageUpdateFunc fn, void *userdata,
                        Image *ret, WarrenError **err);

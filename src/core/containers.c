@@ -480,7 +480,7 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
         if (r < 0)
                 return r;
         _cleanup_(image_clear) Image img = {};
-        r = image_store_get(storage->images, o->image, &img, err);
+        r = image_store_find(storage->images, o->image, &img, err);
         if (r < 0) {
                 if (r == -ENOENT) {
                         error_free(err ? TAKE_PTR(*err) : NULL);

@@ -93,6 +93,20 @@ state_of() {
         [ -z "$(ls "$XDG_RUNTIME_DIR/warren/containers" 2>/dev/null)" ]
 }
 
+@test "an image is found by the short name it was imported as, as docker finds it" {
+        import_test_image shortname
+        run "$WARREN" run --rm --network none shortname echo found
+        [ "$status" -eq 0 ]
+        [ "$output" = "found" ]
+        run "$WARREN" create --network none --name by-short shortname true
+        [ "$status" -eq 0 ]
+        run "$WARREN" rm by-short
+        run "$WARREN" run --rm --network none shortnam echo x
+        [ "$status" -eq 125 ]
+        assert_contains "$output" "no such image \`shortnam\`"
+        "$WARREN" rmi shortname
+}
+
 @test "run passes the container's exit code; 126 cannot invoke, 127 not found" {
         run "$WARREN" run --rm --network none "$IMG" sh -c 'exit 7'
         [ "$status" -eq 7 ]

@@ -174,7 +174,7 @@ store_snapshot() {
         [ "$output" = "Untagged: other/name:v2" ]
         run "$WARREN" rmi no/such:image
         [ "$status" -eq 125 ]
-        assert_contains "$output" "not found"
+        assert_contains "$output" "no such image `no/such:image`"
         # an untagged image is dangling: prune removes it, keeps the tagged one
         "$WARREN" tag test/oci:1.0 keep:1
         "$WARREN" rmi test/oci:1.0

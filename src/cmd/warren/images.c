@@ -47,26 +47,6 @@ static void load_options(ImageLoadOptions *o, bool quiet) {
                 o->progress = progress;
 }
 
-/* Look an image up as the user named it: as given, then normalised ("alpine" ->
- * "alpine:latest"). */
-static int get_image(ImageStorage *s, const char *ref, Image *ret, WarrenError **err) {
-        int r = image_store_get(s->images, ref, ret, err);
-        if (r != -ENOENT)
-                return r;
-        _cleanup_free_ char *norm = NULL;
-        if (image_name_normalize(ref, &norm, NULL) < 0 || STREQ(norm, ref))
-                return r;
-        error_free(*err);
-        *err = NULL;
-        r = image_store_get(s->images, norm, ret, err);
-        if (r == -ENOENT) {
-                error_free(*err);
-                *err = NULL;
-                return error_set(err, ENOENT, "image `%s` not found", ref);
-        }
-        return r;
-}
-
 static void format_size(uint64_t n, char buf[32]) {
         static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
         double v = (double)n;
@@ -564,7 +544,7 @@ static int cmd_inspect(int argc, char **argv) {
         for (int i = optind; i < argc; i++) {
                 Image img = {0};
                 _cleanup_error_ WarrenError *err = NULL;
-                if (get_image(s, argv[i], &img, &err) < 0) {
+                if (image_store_find(s->images, argv[i], &img, &err) < 0) {
                         ret = warren_fail(TAKE_PTR(err));
                         continue;
                 }
@@ -592,7 +572,7 @@ static int cmd_tag(int argc, char **argv) {
         if (r)
                 return r;
         Image img = {0};
-        if (get_image(s, argv[1], &img, &err) < 0)
+        if (image_store_find(s->images, argv[1], &img, &err) < 0)
                 return warren_fail(TAKE_PTR(err));
         r = image_store_tag(s->images, img.id, target, &err);
         image_clear(&img);
@@ -606,7 +586,7 @@ static int cmd_tag(int argc, char **argv) {
 static int remove_image(ImageStorage *s, const char *ref, bool force, char **in_use,
                         WarrenError **err) {
         Image img = {0};
-        int r = get_image(s, ref, &img, err);
+        int r = image_store_find(s->images, ref, &img, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *norm = NULL;
@@ -759,7 +739,7 @@ static int cmd_history(int argc, char **argv) {
                 return r;
         Image img = {0};
         _cleanup_error_ WarrenError *err = NULL;
-        if (get_image(s, argv[optind], &img, &err) < 0)
+        if (image_store_find(s->images, argv[optind], &img, &err) < 0)
                 return warren_fail(TAKE_PTR(err));
         const JsonValue *hist = json_get(img.config, "history");
         size_t n = json_length(hist);
@@ -853,7 +833,7 @@ static int cmd_mount(int argc, char **argv) {
         (void)getentropy(&rnd, sizeof(rnd));
         _cleanup_free_ char *id = xasprintf("mount-%d-%08llx", (int)getpid(), rnd & 0xffffffffULL);
         Image img = {0};
-        if (get_image(s, ref, &img, &err) < 0)
+        if (image_store_find(s->images, ref, &img, &err) < 0)
                 return warren_fail(TAKE_PTR(err));
         r = rootfs_create(s, id, img.id, driver, &err);
         image_clear(&img);
