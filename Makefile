@@ -89,6 +89,20 @@ PAYLOAD_BINS := $(patsubst tests/payload/%.c,$(BUILDDIR)/tests/payload/%,$(PAYLO
 # Program-specific fragments (extra install rules and the like).
 -include $(wildcard src/cmd/*/program.mk)
 
+# Programs that run once per container (their memory is a reported figure) are linked
+# statically against musl when musl-gcc is here: MUSL_PROGRAMS += NAME in its program.mk, with
+# MUSL_SRCS_NAME listing every source it needs (a missing one fails the link). Without musl-gcc,
+# or in a sanitizer build, they are linked like every other program.
+MUSL_CC ?= $(shell command -v musl-gcc 2>/dev/null)
+ifneq ($(MUSL_CC),)
+ifeq ($(SANITIZE),)
+MUSL_BUILT := $(MUSL_PROGRAMS)
+endif
+endif
+MUSL_CFLAGS = -std=gnu11 -O2 -g -D_GNU_SOURCE -DWARREN_VERSION=\"$(VERSION)\" \
+	-DLIBEXECDIR=\"$(LIBEXECDIR)\" -fno-strict-aliasing -fstack-protector-strong \
+	-ffunction-sections -fdata-sections -I. -Isrc $(WARNINGS) $(CFLAGS)
+
 .PHONY: all install uninstall clean deps check check-unit check-integration check-fuzz fuzz \
 	tests demo valgrind fmt fmt-check lint help bench
 all: $(PROGRAM_BINS)
@@ -121,13 +135,26 @@ $(BUILDDIR)/bin/$(1): $(wildcard src/cmd/$(1)/*.c)
 endef
 $(foreach p,$(STATIC_PROGRAMS),$(eval $(call STATIC_PROGRAM_RULE,$(p))))
 
+$(BUILDDIR)/musl/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,MUSLCC,$<)
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -MMD -MP -c $< -o $@
+
+define MUSL_PROGRAM_RULE
+$(BUILDDIR)/bin/$(1): $(patsubst %.c,$(BUILDDIR)/musl/%.o,$(MUSL_SRCS_$(1)))
+	@mkdir -p $$(dir $$@)
+	$$(call say,MUSL,$$@)
+	$$(Q)$(MUSL_CC) -static -Wl,--gc-sections $(LDFLAGS) -o $$@ $$^
+endef
+$(foreach p,$(MUSL_BUILT),$(eval $(call MUSL_PROGRAM_RULE,$(p))))
+
 define PROGRAM_RULE
 $(BUILDDIR)/bin/$(1): $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(wildcard src/cmd/$(1)/*.c)) $(ALL_LIBS)
 	@mkdir -p $$(dir $$@)
 	$$(call say,LINK,$$@)
 	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(ALL_LIBS) $$(PKG_LIBS)
 endef
-$(foreach p,$(filter-out $(STATIC_PROGRAMS),$(PROGRAMS)),$(eval $(call PROGRAM_RULE,$(p))))
+$(foreach p,$(filter-out $(STATIC_PROGRAMS) $(MUSL_BUILT),$(PROGRAMS)),$(eval $(call PROGRAM_RULE,$(p))))
 
 # Libraries for a test whose highest tier is T: T and every tier below it, highest first.
 libs_upto = $(foreach t,$(call reverse,$(call upto,$(1),$(TIER_NAMES))),$(LIB_$(t)))
@@ -209,4 +236,4 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		-I. -Isrc -D_GNU_SOURCE $(foreach t,$(TIER_DIRS),$(t)) src/cmd
 
--include $(shell find $(BUILDDIR)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILDDIR)/obj $(BUILDDIR)/musl -name '*.d' 2>/dev/null)

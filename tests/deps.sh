@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
         # build
-        gcc make pkg-config libc6-dev
+        gcc make pkg-config libc6-dev musl-tools
         libseccomp-dev libcap-dev libyajl-dev libarchive-dev libzstd-dev libssl-dev
         libcurl4-openssl-dev libmicrohttpd-dev libslirp-dev libglib2.0-dev
         # tests

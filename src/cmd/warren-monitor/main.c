@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "basic/fs-util.h"
@@ -46,7 +47,7 @@ static int sanitize_fds(int *sync_fd) {
                         return -errno;
                 *sync_fd = 3;
         }
-        close_range(*sync_fd >= 0 ? 4 : 3, ~0U, 0);
+        (void)syscall(SYS_close_range, *sync_fd >= 0 ? 4U : 3U, ~0U, 0U);
         if (*sync_fd >= 0)
                 fcntl(*sync_fd, F_SETFD, FD_CLOEXEC);
         return 0;
