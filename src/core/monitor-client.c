@@ -2,6 +2,7 @@
 #include "core/monitor-client.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -160,23 +161,23 @@ int monitor_client_spawn(const char *monitor_path, const MonitorConfig *cfg, int
 }
 
 int monitor_client_check(const char *state_dir, MonitorCheck *ret, WarrenError **err) {
-        _cleanup_close_ int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0) {
-                if (errno == ENOENT) {
-                        *ret = (MonitorCheck){.state = MONITOR_STATE_NONE};
-                        return 0;
-                }
-                return error_set_errno(err, errno, "open state directory `%s`", state_dir);
-        }
+        /* ps runs this for every container: a handful of system calls, no directory opened. */
+        char path[PATH_MAX];
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, MONITOR_PID_FILE) >=
+            sizeof(path))
+                return error_set(err, ENAMETOOLONG, "state directory `%s`", state_dir);
         MonitorCheck c = {.state = MONITOR_STATE_NONE};
         uint64_t st = 0;
+        bool locked = false;
         /* Liveness first, then the exit file: a monitor writes its exit file before it exits, so
-         * a monitor seen dead has written all it ever will. */
-        int r = monitor_proc_read_pidfile_at(dfd, MONITOR_PID_FILE, &c.monitor_pid, &st, err);
-        if (r < 0 && r != -ENOENT)
+         * a monitor seen dead has written all it ever will. A monitor holds its pid file's lock
+         * while it lives; an unlocked file is checked by pid and start time (an earlier warren's
+         * monitor, or one killed a moment ago). */
+        int r = monitor_proc_read_pidfile_at(AT_FDCWD, path, &c.monitor_pid, &st, &locked, err);
+        if (r < 0 && r != -ENOENT && r != -ENOTDIR)
                 return error_prefix(err, r, "`%s`", state_dir);
-        bool alive = r >= 0 && monitor_proc_alive(c.monitor_pid, st);
         bool had_pidfile = r >= 0;
+        bool alive = had_pidfile && (locked || monitor_proc_alive(c.monitor_pid, st));
         r = monitor_exit_read(state_dir, &c.exit, err);
         if (r < 0 && r != -ENOENT)
                 return r;

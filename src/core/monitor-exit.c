@@ -2,6 +2,7 @@
 #include "core/monitor-exit.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -191,22 +192,20 @@ int monitor_exit_write_at(int dirfd, const MonitorExit *e, WarrenError **err) {
 }
 
 int monitor_exit_read(const char *state_dir, MonitorExit *ret, WarrenError **err) {
-        _cleanup_close_ int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0) {
-                if (errno == ENOENT)
-                        return -ENOENT;
-                return error_set_errno(err, errno, "open state directory `%s`", state_dir);
-        }
+        char path[PATH_MAX];
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, MONITOR_EXIT_FILE) >=
+            sizeof(path))
+                return error_set(err, ENAMETOOLONG, "state directory `%s`", state_dir);
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
-        int r = read_file_at_capped(dfd, MONITOR_EXIT_FILE, MONITOR_EXIT_MAX_SIZE, &text, &len,
-                                    true, err);
-        if (r == -ENOENT)
-                return r;
+        int r = read_file_at_capped(AT_FDCWD, path, MONITOR_EXIT_MAX_SIZE, &text, &len, true,
+                                    err);
+        if (r == -ENOENT || r == -ENOTDIR)
+                return -ENOENT;
         if (r < 0)
                 return error_prefix(err, r, "read exit file in `%s`", state_dir);
         r = monitor_exit_parse(text, len, ret, err);
         if (r < 0)
-                return error_prefix(err, r, "`%s/%s`", state_dir, MONITOR_EXIT_FILE);
+                return error_prefix(err, r, "`%s`", path);
         return 0;
 }

@@ -2,8 +2,10 @@
 #include "core/monitor-proc.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "basic/fs-util.h"
 #include "basic/parse-util.h"
@@ -56,22 +58,47 @@ int monitor_proc_starttime(pid_t pid, uint64_t *ret) {
         return 0;
 }
 
-int monitor_proc_write_pidfile_at(int dirfd, const char *name, WarrenError **err) {
+int monitor_proc_write_pidfile_at(int dirfd, const char *name, int *ret_fd, WarrenError **err) {
         uint64_t st = 0;
         int r = monitor_proc_starttime(getpid(), &st);
         if (r < 0)
                 return error_set_errno(err, -r, "read own start time");
-        char text[64];
+        char text[64], tmp[NAME_MAX + 1];
         int n = snprintf(text, sizeof(text), "%d %llu\n", (int)getpid(), (unsigned long long)st);
-        return write_file_atomic_at(dirfd, name, text, (size_t)n, 0600, err);
+        snprintf(tmp, sizeof(tmp), ".#%.200s.%d", name, (int)getpid());
+        /* Locked before it has its name, so that nobody sees it unlocked while we live. */
+        _cleanup_close_ int fd =
+                openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return error_set_errno(err, errno, "create `%s`", name);
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        r = fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : write_all(fd, text, (size_t)n);
+        if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void)unlinkat(dirfd, tmp, 0);
+                return error_set_errno(err, -r, "write `%s`", name);
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }
 
 int monitor_proc_read_pidfile_at(int dirfd, const char *name, pid_t *ret_pid,
-                                 uint64_t *ret_starttime, WarrenError **err) {
-        _cleanup_free_ char *text = NULL;
-        int r = read_file_at_capped(dirfd, name, 128, &text, NULL, true, err);
-        if (r < 0)
-                return r;
+                                 uint64_t *ret_starttime, bool *ret_locked, WarrenError **err) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return -ENOENT;
+                return error_set_errno(err, errno, "open `%s`", name);
+        }
+        char text[128];
+        ssize_t n;
+        do
+                n = read(fd, text, sizeof(text) - 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return error_set_errno(err, errno, "read `%s`", name);
+        text[n] = 0;
         text[strcspn(text, "\n")] = 0;
         char *sp = strchr(text, ' ');
         if (sp)
@@ -80,6 +107,10 @@ int monitor_proc_read_pidfile_at(int dirfd, const char *name, pid_t *ret_pid,
         uint64_t st = 0;
         if (safe_atoi(text, &pid) < 0 || pid <= 0 || (sp && safe_atou64(sp, &st) < 0))
                 return error_set(err, EINVAL, "malformed pid file `%s`", name);
+        if (ret_locked) {
+                struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+                *ret_locked = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_WRLCK;
+        }
         *ret_pid = pid;
         if (ret_starttime)
                 *ret_starttime = st;

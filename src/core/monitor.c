@@ -91,6 +91,7 @@ typedef struct Monitor {
         MonitorLog *log;
         bool log_failed;
         bool wrote_pidfile;
+        int pid_fd; /* the pid file, locked while we live */
         MonitorExit last_exit;
         MonitorConsole console;
         Client clients[MAX_CLIENTS];
@@ -502,7 +503,8 @@ static void notify_exit(Monitor *m, const MonitorExit *e) {
 
 static int read_container_pid(Monitor *m, WarrenError **err) {
         pid_t pid = 0;
-        int r = monitor_proc_read_pidfile_at(m->dirfd, MONITOR_CONTAINER_PID_FILE, &pid, NULL, err);
+        int r = monitor_proc_read_pidfile_at(m->dirfd, MONITOR_CONTAINER_PID_FILE, &pid, NULL, NULL,
+                                             err);
         if (r == -ENOENT)
                 return error_set(err, EPROTO, "`%s create` wrote no pid file", runtime_name(m));
         if (r < 0)
@@ -847,7 +849,7 @@ static int setup(Monitor *m, WarrenError **err) {
         m->dirfd = open(c->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (m->dirfd < 0)
                 return error_set_errno(err, errno, "open state directory `%s`", c->state_dir);
-        int r = monitor_proc_write_pidfile_at(m->dirfd, MONITOR_PID_FILE, err);
+        int r = monitor_proc_write_pidfile_at(m->dirfd, MONITOR_PID_FILE, &m->pid_fd, err);
         if (r < 0)
                 return r;
         m->wrote_pidfile = true;
@@ -871,6 +873,7 @@ static void monitor_done(Monitor *m) {
                 (void)unlinkat(m->dirfd, MONITOR_ATTACH_SOCKET, 0);
         if (m->wrote_pidfile)
                 (void)unlinkat(m->dirfd, MONITOR_PID_FILE, 0);
+        m->pid_fd = safe_close(m->pid_fd);
         monitor_runtime_console_done(&m->console);
         safe_close(m->out_fd);
         safe_close(m->err_fd);
@@ -948,6 +951,7 @@ int monitor_run(const MonitorConfig *cfg, WarrenError **err) {
         _cleanup_(monitor_done) Monitor m = {
                 .cfg = cfg,
                 .dirfd = -1,
+                .pid_fd = -1,
                 .epfd = -1,
                 .sigfd = -1,
                 .listen_fd = -1,

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "basic/fs-util.h"
 #include "basic/strv.h"
@@ -554,19 +557,52 @@ static void test_proc_pidfile(void **state) {
         assert_true(dfd >= 0);
         pid_t pid = 0;
         uint64_t st = 0;
-        assert_int_equal(monitor_proc_read_pidfile_at(dfd, "monitor.pid", &pid, &st, NULL),
-                         -ENOENT);
-        assert_int_equal(monitor_proc_write_pidfile_at(dfd, "monitor.pid", NULL), 0);
-        assert_int_equal(monitor_proc_read_pidfile_at(dfd, "monitor.pid", &pid, &st, NULL), 0);
-        assert_int_equal(pid, getpid());
+        assert_int_equal(
+                monitor_proc_read_pidfile_at(dfd, "monitor.pid", &pid, &st, NULL, NULL), -ENOENT);
+        /* Written in a child that then waits: its lock is seen while it lives, and not after. */
+        int pfd[2];
+        assert_int_equal(pipe(pfd), 0);
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+                int fd = -1;
+                char c = monitor_proc_write_pidfile_at(dfd, "monitor.pid", &fd, NULL) == 0;
+                (void)!write(pfd[1], &c, 1);
+                pause(); /* until the parent kills us */
+                _exit(0);
+        }
+        char ok = 0;
+        assert_int_equal(read(pfd[0], &ok, 1), 1);
+        assert_int_equal(ok, 1);
+        bool locked = false;
+        assert_int_equal(
+                monitor_proc_read_pidfile_at(dfd, "monitor.pid", &pid, &st, &locked, NULL), 0);
+        assert_int_equal(pid, child);
+        assert_true(locked);
         assert_true(monitor_proc_alive(pid, st));
+        kill(child, SIGKILL);
+        assert_int_equal(waitpid(child, NULL, 0), child);
+        close(pfd[0]);
+        close(pfd[1]);
+        assert_int_equal(
+                monitor_proc_read_pidfile_at(dfd, "monitor.pid", &pid, &st, &locked, NULL), 0);
+        assert_false(locked);
+        assert_false(monitor_proc_alive(pid, st));
+        /* No temporary file is left beside it. */
+        DIR *d = fdopendir(dup(dfd));
+        assert_non_null(d);
+        for (struct dirent *de; (de = readdir(d));)
+                assert_true(strncmp(de->d_name, ".#", 2) != 0);
+        closedir(d);
         assert_int_equal(write_file_atomic_at(dfd, "pid", "77", 2, 0600, NULL), 0);
-        assert_int_equal(monitor_proc_read_pidfile_at(dfd, "pid", &pid, &st, NULL), 0);
+        assert_int_equal(monitor_proc_read_pidfile_at(dfd, "pid", &pid, &st, &locked, NULL), 0);
         assert_int_equal(pid, 77);
         assert_true(st == 0);
+        assert_false(locked);
         _cleanup_error_ WarrenError *err = NULL;
         assert_int_equal(write_file_atomic_at(dfd, "pid", "x", 1, 0600, NULL), 0);
-        assert_int_equal(monitor_proc_read_pidfile_at(dfd, "pid", &pid, &st, &err), -EINVAL);
+        assert_int_equal(monitor_proc_read_pidfile_at(dfd, "pid", &pid, &st, NULL, &err),
+                         -EINVAL);
         close(dfd);
 }
 
