@@ -903,7 +903,8 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int store_list(Store *s, const Filter *filter, StoreList *ret, WarrenError **err) {
+static int list_locked(Store *s, const Filter *filter, StoreList *ret, bool *ret_saw_temp,
+                       WarrenError **err) {
         const RecordTable *table = s->schema->type->table;
         *ret = (StoreList){.table = table};
         _cleanup_close_ int dfd = -1, nfd = -1;
@@ -931,6 +932,10 @@ int store_list(Store *s, const Filter *filter, StoreList *ret, WarrenError **err
         struct dirent *de;
         while ((de = readdir(d))) {
                 size_t len = strlen(de->d_name);
+                /* Writers make temporary files only under the exclusive lock: one seen under
+                 * our shared lock was left by a killed writer. */
+                if (STARTS_WITH(de->d_name, ".#"))
+                        *ret_saw_temp = true;
                 if (de->d_name[0] == '.' || len <= 5 || !ends_with(de->d_name, ".json"))
                         continue;
                 if (n_ids == cap) {
@@ -973,6 +978,16 @@ int store_list(Store *s, const Filter *filter, StoreList *ret, WarrenError **err
         ret->records = recs;
         ret->n = n;
         return 0;
+}
+
+int store_list(Store *s, const Filter *filter, StoreList *ret, WarrenError **err) {
+        bool saw_temp = false;
+        int r = list_locked(s, filter, ret, &saw_temp, err);
+        /* Housekeeping when it is due, after the shared lock is gone; a reader that may not
+         * write (a read-only store) just leaves it for a writer. */
+        if (r >= 0 && saw_temp)
+                (void)store_gc(s, NULL);
+        return r;
 }
 
 void store_list_clear(StoreList *l) {

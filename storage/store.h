@@ -130,7 +130,8 @@ void store_list_clear(StoreList *l);
 #define STORE_LIST_AT(l, type, i) (&((type *)(l)->records)[i])
 
 /* Writer housekeeping: remove temp files left by killed writers and index entries that point
- * at nothing. Returns the number of entries removed. */
+ * at nothing. Returns the number of entries removed. store_list() runs it when it sees such a
+ * temp file. */
 int store_gc(Store *s, WarrenError **err);
 
 bool store_is_not_found(const WarrenError *err);
