@@ -132,7 +132,7 @@ static const RecordField *table_field(const RecordTable *table, const char *name
 }
 
 static int load_table(const RecordTable *table, JsonValue *jo, void *obj, const char *path,
-                      bool top, WarrenError **err);
+                      bool top, bool own, WarrenError **err);
 
 /* Field paths for messages, built in a caller's buffer (cheap: this runs for every field). */
 #define PATH_MAX_LEN 512
@@ -176,29 +176,34 @@ static bool all_finite(const JsonValue *v) {
         }
 }
 
-/* Move a node's contents out of the tree (which is consumed), leaving a null behind. */
-static JsonValue *steal(JsonValue *v) {
+/* Move a node's contents out of a tree that is ours (consumed), leaving a null behind; from a
+ * read-only tree (a JsonDoc's), copy. */
+static JsonValue *steal(JsonValue *v, bool own) {
+        if (!own)
+                return json_copy(v);
         JsonValue *n = xnew(JsonValue, 1);
         *n = *v;
         *v = (JsonValue){.type = JSON_NULL};
         return n;
 }
 
-static char *steal_string(JsonValue *v) {
+static char *steal_string(JsonValue *v, bool own) {
+        if (!own)
+                return xstrdup(v->u.string);
         char *s = v->u.string;
         v->u.string = NULL;
         v->type = JSON_NULL;
         return s;
 }
 
-static int load_field(const RecordField *f, JsonValue *v, void *ptr, const char *what,
+static int load_field(const RecordField *f, JsonValue *v, void *ptr, const char *what, bool own,
                       WarrenError **err) {
         switch (f->type) {
         case RECORD_STRING:
                 if (v->type != JSON_STRING)
                         return wrong_type(what, "a string", v, err);
                 free(*(char **)ptr);
-                *(char **)ptr = steal_string(v);
+                *(char **)ptr = steal_string(v, own);
                 return 0;
         case RECORD_INT64:
         case RECORD_INT:
@@ -245,7 +250,7 @@ static int load_field(const RecordField *f, JsonValue *v, void *ptr, const char 
                                                  json_type_name(v->u.array.items[i]->type));
                 char **l = xnew(char *, v->u.array.n + 1);
                 for (size_t i = 0; i < v->u.array.n; i++)
-                        l[i] = steal_string(v->u.array.items[i]);
+                        l[i] = steal_string(v->u.array.items[i], own);
                 strv_free(*(char ***)ptr);
                 *(char ***)ptr = v->u.array.n ? l : strv_free(l);
                 return 0;
@@ -263,7 +268,7 @@ static int load_field(const RecordField *f, JsonValue *v, void *ptr, const char 
                 size_t k = 0;
                 for (size_t i = 0; i < n; i++) {
                         char *key = v->u.object.keys[i];
-                        char *val = steal_string(v->u.object.values[i]);
+                        char *val = steal_string(v->u.object.values[i], own);
                         /* a duplicate key: the last one wins */
                         size_t j = 0;
                         while (j < k && STRNEQ(m[j], key))
@@ -285,12 +290,12 @@ static int load_field(const RecordField *f, JsonValue *v, void *ptr, const char 
                 if (!all_finite(v))
                         return error_set(err, ERANGE, "`%s` holds a number out of range", what);
                 json_free(*(JsonValue **)ptr);
-                *(JsonValue **)ptr = steal(v);
+                *(JsonValue **)ptr = steal(v, own);
                 return 0;
         case RECORD_OBJECT:
                 if (v->type != JSON_OBJECT)
                         return wrong_type(what, "an object", v, err);
-                return load_table(f->table, v, ptr, what, false, err);
+                return load_table(f->table, v, ptr, what, false, own, err);
         case RECORD_LIST: {
                 if (v->type != JSON_ARRAY)
                         return wrong_type(what, "an array of objects", v, err);
@@ -314,7 +319,7 @@ static int load_field(const RecordField *f, JsonValue *v, void *ptr, const char 
                                 return wrong_type(ipath, "an object", item, err);
                         *count = i + 1;
                         int r = load_table(f->table, item, FIELD_PTR(*items, i * f->table->size),
-                                           ipath, false, err);
+                                           ipath, false, own, err);
                         if (r < 0)
                                 return r;
                 }
@@ -329,7 +334,7 @@ static void clear_field(const RecordField *f, void *ptr);
 /* One pass over the object's keys. Files are written in table order, so the next field is
  * tried first; a key appearing twice is loaded twice (the last one wins). */
 static int load_table(const RecordTable *table, JsonValue *jo, void *obj, const char *path,
-                      bool top, WarrenError **err) {
+                      bool top, bool own, WarrenError **err) {
         uint64_t seen = 0;
         size_t next = 0;
         JsonValue **unknown = table->unknown_offset == RECORD_NO_UNKNOWN
@@ -356,7 +361,7 @@ static int load_table(const RecordTable *table, JsonValue *jo, void *obj, const 
                                                  sub_path(buf, path, key));
                         if (!*unknown)
                                 *unknown = json_new_object();
-                        json_object_set(*unknown, key, steal(v));
+                        json_object_set(*unknown, key, steal(v, own));
                         continue;
                 }
                 next = k + 1;
@@ -367,7 +372,7 @@ static int load_table(const RecordTable *table, JsonValue *jo, void *obj, const 
                         seen &= ~(UINT64_C(1) << k);
                         continue;
                 }
-                int r = load_field(f, v, ptr, sub_path(buf, path, f->name), err);
+                int r = load_field(f, v, ptr, sub_path(buf, path, f->name), own, err);
                 if (r < 0)
                         return r;
                 seen |= UINT64_C(1) << k;
@@ -400,8 +405,9 @@ static int migrate(const RecordType *type, JsonValue *root, int64_t *version, Wa
         return 0;
 }
 
-int record_load_json(const RecordType *type, JsonValue *root, void *obj, bool *ret_newer,
-                     WarrenError **err) {
+/* The file's version, checked. */
+static int root_version(const RecordType *type, const JsonValue *root, int64_t *ret,
+                        WarrenError **err) {
         if (!json_is(root, JSON_OBJECT))
                 return error_set(err, EINVAL, "a %s record must be an object, not %s", type->name,
                                  root ? json_type_name(root->type) : "nothing");
@@ -411,12 +417,13 @@ int record_load_json(const RecordType *type, JsonValue *root, void *obj, bool *r
         if (vv->type != JSON_INTEGER || vv->unsigned_big || vv->u.integer < 1 ||
             vv->u.integer > INT_MAX)
                 return error_set(err, EINVAL, "`version` must be a positive integer");
-        int64_t version = vv->u.integer;
-        int file_version = (int)version;
-        int r = migrate(type, root, &version, err);
-        if (r < 0)
-                return r;
-        r = load_table(type->table, root, obj, "", true, err);
+        *ret = vv->u.integer;
+        return 0;
+}
+
+static int load_root(const RecordType *type, JsonValue *root, bool own, int file_version,
+                     void *obj, bool *ret_newer, WarrenError **err) {
+        int r = load_table(type->table, root, obj, "", true, own, err);
         if (r < 0) {
                 record_clear(type->table, obj);
                 return r;
@@ -426,13 +433,38 @@ int record_load_json(const RecordType *type, JsonValue *root, void *obj, bool *r
         return file_version;
 }
 
-int record_load(const RecordType *type, const char *buf, size_t len, void *obj, bool *ret_newer,
-                WarrenError **err) {
-        _cleanup_json_ JsonValue *root = NULL;
-        int r = json_parse(buf, len, RECORD_MAX_SIZE, &root, err);
+int record_load_json(const RecordType *type, JsonValue *root, void *obj, bool *ret_newer,
+                     WarrenError **err) {
+        int64_t version;
+        int r = root_version(type, root, &version, err);
         if (r < 0)
                 return r;
-        return record_load_json(type, root, obj, ret_newer, err);
+        int file_version = (int)version;
+        r = migrate(type, root, &version, err);
+        if (r < 0)
+                return r;
+        return load_root(type, root, true, file_version, obj, ret_newer, err);
+}
+
+int record_load(const RecordType *type, const char *buf, size_t len, void *obj, bool *ret_newer,
+                WarrenError **err) {
+        /* Parsed into an arena and copied out of it (every list loads every record: this is
+         * most of `ps`); a file that needs migrating is copied to the heap to be rewritten. */
+        _cleanup_json_doc_ JsonDoc *doc = NULL;
+        int r = json_parse_doc(buf, len, RECORD_MAX_SIZE, &doc, err);
+        if (r < 0)
+                return r;
+        const JsonValue *root = json_doc_root(doc);
+        int64_t version;
+        r = root_version(type, root, &version, err);
+        if (r < 0)
+                return r;
+        if (version < type->version) {
+                _cleanup_json_ JsonValue *copy = json_copy(root);
+                return record_load_json(type, copy, obj, ret_newer, err);
+        }
+        /* own = false: load_table only reads the tree. */
+        return load_root(type, (JsonValue *)root, false, (int)version, obj, ret_newer, err);
 }
 
 /* ---- emit ---- */

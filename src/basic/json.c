@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
@@ -117,6 +118,14 @@ void json_object_set(JsonValue *object, const char *key, JsonValue *value) {
                         object->u.object.values[i] = value;
                         return;
                 }
+        object_append(object, xstrdup(key), value);
+}
+
+void json_object_add(JsonValue *object, const char *key, JsonValue *value) {
+        if (!object || object->type != JSON_OBJECT) {
+                json_free(value);
+                return;
+        }
         object_append(object, xstrdup(key), value);
 }
 
@@ -284,27 +293,110 @@ int json_get_strv(const JsonValue *obj, const char *key, const char *what, char 
 
 /* ---- parser ---- */
 
+/* A bump allocator for JsonDoc: chunks, each at least twice the last, freed together. */
+typedef struct ArenaChunk {
+        struct ArenaChunk *next;
+        size_t used, size;
+        max_align_t data[];
+} ArenaChunk;
+
+typedef struct Arena {
+        ArenaChunk *head;
+} Arena;
+
+static void *arena_alloc(Arena *a, size_t n) {
+        n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+        ArenaChunk *c = a->head;
+        if (!c || c->size - c->used < n) {
+                size_t size = c ? c->size * 2 : 4096;
+                if (size < n)
+                        size = n;
+                ArenaChunk *nc = xmalloc(sizeof(ArenaChunk) + size);
+                nc->next = c;
+                nc->used = 0;
+                nc->size = size;
+                a->head = c = nc;
+        }
+        void *p = (char *)c->data + c->used;
+        c->used += n;
+        return p;
+}
+
+static void arena_free(Arena *a) {
+        for (ArenaChunk *c = a->head, *next; c; c = next) {
+                next = c->next;
+                free(c);
+        }
+        a->head = NULL;
+}
+
+struct JsonDoc {
+        Arena arena;
+        JsonValue *root;
+};
+
 typedef struct Builder {
         JsonValue *root;
         JsonValue *stack[JSON_MAX_DEPTH];
         size_t depth;
         char *key;
         bool too_deep;
+        Arena *arena; /* NULL: the tree is on the heap */
 } Builder;
+
+static JsonValue *b_new(Builder *b, JsonType t) {
+        if (!b->arena)
+                return json_new(t);
+        JsonValue *v = arena_alloc(b->arena, sizeof(JsonValue));
+        *v = (JsonValue){.type = t};
+        return v;
+}
+
+/* Arrays of an arena tree grow like the heap's (powers of two; objects from 8), by copying. */
+static void *b_grow(Builder *b, void *old, size_t n, size_t cap, size_t size) {
+        if (!b->arena)
+                return xreallocarray(old, cap, size);
+        void *p = arena_alloc(b->arena, cap * size);
+        if (n)
+                memcpy(p, old, n * size);
+        return p;
+}
+
+static void b_append(Builder *b, JsonValue *top, char *key, JsonValue *v) {
+        if (top->type == JSON_ARRAY) {
+                size_t n = top->u.array.n;
+                if ((n & (n - 1)) == 0)
+                        top->u.array.items =
+                                b_grow(b, top->u.array.items, n, n ? n * 2 : 1, sizeof(JsonValue *));
+                top->u.array.items[top->u.array.n++] = v;
+                return;
+        }
+        size_t n = top->u.object.n;
+        if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+                size_t cap = n ? n * 2 : 8;
+                top->u.object.keys = b_grow(b, top->u.object.keys, n, cap, sizeof(char *));
+                top->u.object.values =
+                        b_grow(b, top->u.object.values, n, cap, sizeof(JsonValue *));
+        }
+        top->u.object.keys[n] = key;
+        top->u.object.values[n] = v;
+        top->u.object.n++;
+}
 
 static int add_value(Builder *b, JsonValue *v) {
         if (b->depth == 0) {
-                json_free(b->root);
+                if (!b->arena)
+                        json_free(b->root);
                 b->root = v;
                 return 1;
         }
+        char *key = NULL;
         JsonValue *top = b->stack[b->depth - 1];
-        if (top->type == JSON_ARRAY)
-                json_array_append(top, v);
-        else {
-                object_append(top, b->key ? b->key : xstrdup(""), v);
+        if (top->type == JSON_OBJECT) {
+                key = b->key ? b->key : b->arena ? (char *)"" : xstrdup("");
                 b->key = NULL;
         }
+        b_append(b, top, key, v);
         return 1;
 }
 
@@ -319,11 +411,13 @@ static int push(Builder *b, JsonValue *v) {
 }
 
 static int cb_null(void *ctx) {
-        return add_value(ctx, json_new_null());
+        return add_value(ctx, b_new(ctx, JSON_NULL));
 }
 
 static int cb_boolean(void *ctx, int b) {
-        return add_value(ctx, json_new_bool(b));
+        JsonValue *v = b_new(ctx, JSON_BOOL);
+        v->u.boolean = b;
+        return add_value(ctx, v);
 }
 
 static int cb_number(void *ctx, const char *s, size_t len) {
@@ -339,50 +433,55 @@ static int cb_number(void *ctx, const char *s, size_t len) {
                 char *end = NULL;
                 if (buf[0] == '-') {
                         long long i = strtoll(buf, &end, 10);
-                        if (errno == 0 && end && *end == 0)
-                                return add_value(ctx, json_new_integer(i));
+                        if (errno == 0 && end && *end == 0) {
+                                v = b_new(ctx, JSON_INTEGER);
+                                v->u.integer = i;
+                                return add_value(ctx, v);
+                        }
                 } else {
                         unsigned long long u = strtoull(buf, &end, 10);
                         if (errno == 0 && end && *end == 0) {
-                                v = json_new_integer((int64_t) u);
+                                v = b_new(ctx, JSON_INTEGER);
+                                v->u.integer = (int64_t) u;
                                 v->unsigned_big = u > INT64_MAX;
                                 return add_value(ctx, v);
                         }
                 }
         }
-        v = json_new(JSON_DOUBLE);
+        v = b_new(ctx, JSON_DOUBLE);
         v->u.number = strtod(buf, NULL);
         return add_value(ctx, v);
 }
 
 /* A copy of a parsed string; NULL for one with an embedded NUL (\u0000), which would silently
  * truncate. One pass over the bytes: this runs for every string of every record loaded. */
-static char *copy_string(const unsigned char *s, size_t len) {
+static char *copy_string(Builder *b, const unsigned char *s, size_t len) {
         if (memchr(s, 0, len))
                 return NULL;
-        char *c = xmalloc(len + 1);
+        char *c = b->arena ? arena_alloc(b->arena, len + 1) : xmalloc(len + 1);
         memcpy(c, s, len);
         c[len] = 0;
         return c;
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len) {
-        char *c = copy_string(s, len);
+        char *c = copy_string(ctx, s, len);
         if (!c)
                 return 0;
-        JsonValue *v = json_new(JSON_STRING);
+        JsonValue *v = b_new(ctx, JSON_STRING);
         v->u.string = c;
         return add_value(ctx, v);
 }
 
 static int cb_start_map(void *ctx) {
-        return push(ctx, json_new_object());
+        return push(ctx, b_new(ctx, JSON_OBJECT));
 }
 
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len) {
         Builder *b = ctx;
-        free(b->key);
-        b->key = copy_string(s, len);
+        if (!b->arena)
+                free(b->key);
+        b->key = copy_string(b, s, len);
         return b->key != NULL;
 }
 
@@ -394,7 +493,7 @@ static int cb_end(void *ctx) {
 }
 
 static int cb_start_array(void *ctx) {
-        return push(ctx, json_new_array());
+        return push(ctx, b_new(ctx, JSON_ARRAY));
 }
 
 static const yajl_callbacks callbacks = {
@@ -409,14 +508,13 @@ static const yajl_callbacks callbacks = {
         .yajl_end_array = cb_end,
 };
 
-int json_parse(const char *buf, size_t len, size_t max_size, JsonValue **ret, WarrenError **err) {
+static int parse(const char *buf, size_t len, size_t max_size, Builder *b, WarrenError **err) {
         if (max_size == 0)
                 max_size = JSON_DEFAULT_MAX_SIZE;
         if (len > max_size)
                 return error_set(err, EFBIG, "document of %zu bytes exceeds the limit of %zu",
                                  len, max_size);
-        Builder b = {};
-        yajl_handle h = yajl_alloc(&callbacks, NULL, &b);
+        yajl_handle h = yajl_alloc(&callbacks, NULL, b);
         if (!h)
                 abort();
         yajl_status st = yajl_parse(h, (const unsigned char *) buf, len);
@@ -425,7 +523,7 @@ int json_parse(const char *buf, size_t len, size_t max_size, JsonValue **ret, Wa
         int r = 0;
         if (st != yajl_status_ok) {
                 size_t off = yajl_get_bytes_consumed(h);
-                if (b.too_deep)
+                if (b->too_deep)
                         r = error_set(err, EINVAL, "nesting deeper than %d levels",
                                       JSON_MAX_DEPTH);
                 else {
@@ -437,9 +535,15 @@ int json_parse(const char *buf, size_t len, size_t max_size, JsonValue **ret, Wa
                                       m && *m ? m : "parse error");
                         yajl_free_error(h, msg);
                 }
-        } else if (!b.root)
+        } else if (!b->root)
                 r = error_set(err, EINVAL, "empty JSON document");
         yajl_free(h);
+        return r;
+}
+
+int json_parse(const char *buf, size_t len, size_t max_size, JsonValue **ret, WarrenError **err) {
+        Builder b = {};
+        int r = parse(buf, len, max_size, &b, err);
         free(b.key);
         if (r < 0) {
                 json_free(b.root);
@@ -447,6 +551,32 @@ int json_parse(const char *buf, size_t len, size_t max_size, JsonValue **ret, Wa
         }
         *ret = b.root;
         return 0;
+}
+
+int json_parse_doc(const char *buf, size_t len, size_t max_size, JsonDoc **ret,
+                   WarrenError **err) {
+        JsonDoc *d = xnew(JsonDoc, 1);
+        Builder b = {.arena = &d->arena};
+        int r = parse(buf, len, max_size, &b, err);
+        if (r < 0) {
+                json_doc_free(d);
+                return r;
+        }
+        d->root = b.root;
+        *ret = d;
+        return 0;
+}
+
+const JsonValue *json_doc_root(const JsonDoc *d) {
+        return d ? d->root : NULL;
+}
+
+JsonDoc *json_doc_free(JsonDoc *d) {
+        if (d) {
+                arena_free(&d->arena);
+                free(d);
+        }
+        return NULL;
 }
 
 int json_parse_fd(int fd, size_t max_size, JsonValue **ret, WarrenError **err) {

@@ -55,6 +55,20 @@ int json_parse(const char *buf, size_t len, size_t max_size, JsonValue **ret, Wa
 int json_parse_file(const char *path, size_t max_size, JsonValue **ret, WarrenError **err);
 int json_parse_fd(int fd, size_t max_size, JsonValue **ret, WarrenError **err);
 
+/* A parse whose whole tree (nodes, keys, strings) lives in one arena: several times fewer
+ * allocations to build, one free to drop. The tree is read-only: never json_free() a part of it
+ * nor add to it; json_copy() takes a part out onto the heap. Same limits and errors as
+ * json_parse(). */
+typedef struct JsonDoc JsonDoc;
+int json_parse_doc(const char *buf, size_t len, size_t max_size, JsonDoc **ret,
+                   WarrenError **err);
+const JsonValue *json_doc_root(const JsonDoc *d);
+JsonDoc *json_doc_free(JsonDoc *d);
+static inline void json_doc_freep(JsonDoc **d) {
+        json_doc_free(*d);
+}
+#define _cleanup_json_doc_ _cleanup_(json_doc_freep)
+
 JsonValue *json_free(JsonValue *v);
 static inline void json_freep(JsonValue **v) {
         json_free(*v);
@@ -72,6 +86,8 @@ JsonValue *json_new_object(void);
 void json_array_append(JsonValue *array, JsonValue *item);
 /* Takes ownership of `value`; replaces an existing key. */
 void json_object_set(JsonValue *object, const char *key, JsonValue *value);
+/* The same for a key the caller knows is not there yet (building a fresh object): no search. */
+void json_object_add(JsonValue *object, const char *key, JsonValue *value);
 JsonValue *json_copy(const JsonValue *v);
 
 /* Accessors: NULL-safe, return NULL / false / defaults on a type mismatch. */

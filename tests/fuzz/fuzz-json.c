@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The JSON reader every record and config loader sits on: parse, serialize, parse again. */
+/* The JSON reader every record and config loader sits on: parse, serialize, parse again; and
+ * the arena parse (JsonDoc) must accept exactly the same documents and give the same tree. */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "basic/json.h"
 
@@ -9,10 +12,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_json_ JsonValue *v = NULL;
         _cleanup_error_ WarrenError *err = NULL;
-        if (json_parse((const char *) data, size, 1 << 20, &v, &err) < 0)
+        _cleanup_json_doc_ JsonDoc *doc = NULL;
+        int r = json_parse((const char *) data, size, 1 << 20, &v, &err);
+        int rd = json_parse_doc((const char *) data, size, 1 << 20, &doc, NULL);
+        if ((r < 0) != (rd < 0))
+                abort();
+        if (r < 0)
                 return 0;
-        _cleanup_free_ char *s = NULL;
-        if (json_to_string(v, false, &s, NULL) < 0)
+        _cleanup_free_ char *s = NULL, *sd = NULL;
+        if (json_to_string(v, false, &s, NULL) < 0 ||
+            json_to_string(json_doc_root(doc), false, &sd, NULL) < 0 || strcmp(s, sd) != 0)
                 abort();
         _cleanup_json_ JsonValue *again = NULL;
         if (json_parse(s, strlen(s), 4 << 20, &again, NULL) < 0)

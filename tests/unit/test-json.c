@@ -5,8 +5,60 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <string.h>
+
 #include "basic/json.h"
 #include "basic/strv.h"
+#include "basic/xalloc.h"
+
+/* The arena parse gives the same tree as the heap parse, across chunk boundaries, grown
+ * arrays and objects, strings longer than a chunk; and its errors are the same. */
+static void test_doc_matches_heap_parse(void **state) {
+        _cleanup_json_ JsonValue *big = json_new_object();
+        for (int i = 0; i < 300; i++) {
+                char key[32];
+                snprintf(key, sizeof(key), "key%d", i);
+                JsonValue *a = json_new_array();
+                for (int j = 0; j < i % 37; j++)
+                        json_array_append(a, json_new_integer(j * i));
+                json_array_append(a, json_new_string(key));
+                json_object_set(big, key, a);
+        }
+        char *long_str = xmalloc(20000);
+        memset(long_str, 'x', 19999);
+        long_str[19999] = 0;
+        JsonValue *ls = json_new_string(long_str);
+        free(long_str);
+        json_object_set(big, "long", ls);
+        json_object_set(big, "", json_new_null());
+        _cleanup_free_ char *text = NULL;
+        assert_int_equal(json_to_string(big, false, &text, NULL), 0);
+
+        _cleanup_json_doc_ JsonDoc *doc = NULL;
+        _cleanup_error_ WarrenError *err = NULL;
+        assert_int_equal(json_parse_doc(text, strlen(text), 0, &doc, &err), 0);
+        const JsonValue *root = json_doc_root(doc);
+        assert_int_equal(json_length(root), 302);
+        assert_int_equal(json_length(json_get(root, "key36")), 37);
+        assert_int_equal(strlen(json_string(json_get(root, "long"))), 19999);
+        _cleanup_free_ char *again = NULL;
+        assert_int_equal(json_to_string(root, false, &again, NULL), 0);
+        assert_string_equal(again, text);
+        /* a part copied out outlives the document */
+        _cleanup_json_ JsonValue *part = json_copy(json_get(root, "key5"));
+        doc = json_doc_free(doc);
+        assert_int_equal(json_length(part), 6);
+
+        const char *bad = "{\"a\": [1, 2,}";
+        assert_int_equal(json_parse_doc(bad, strlen(bad), 0, &doc, &err), -EINVAL);
+        assert_non_null(strstr(err->msg, "invalid JSON near byte"));
+        assert_null(doc);
+        error_free(TAKE_PTR(err));
+        assert_int_equal(json_parse_doc("", 0, 0, &doc, &err), -EINVAL);
+        error_free(TAKE_PTR(err));
+        assert_int_equal(json_parse_doc(text, strlen(text), 100, &doc, &err), -EFBIG);
+}
 
 static void test_parse_types(void **state) {
         const char *doc = "{\"s\":\"x\",\"i\":-5,\"u\":18446744073709551615,\"d\":1.5,"
@@ -112,17 +164,29 @@ static void test_build_and_copy(void **state) {
         JsonValue *arr = json_new_array();
         for (int k = 0; k < 100; k++)
                 json_array_append(arr, json_new_integer(k));
-        json_object_set(o, "arr", arr);
+        json_object_add(o, "arr", arr);
         assert_int_equal(json_length(o), 2);
+        for (int k = 0; k < 20; k++) {
+                char key[16];
+                snprintf(key, sizeof(key), "k%d", k);
+                json_object_add(o, key, json_new_integer(k));
+        }
+        assert_int_equal(json_get(o, "k19")->u.integer, 19);
+        assert_int_equal(json_length(o), 22);
+        json_object_set(o, "k7", json_new_null());
+        assert_int_equal(json_length(o), 22);
+        assert_true(json_is(json_get(o, "k7"), JSON_NULL));
         _cleanup_json_ JsonValue *c = json_copy(o);
         assert_string_equal(json_string(json_get(c, "a")), "two");
         assert_int_equal(json_length(json_get(c, "arr")), 100);
+        assert_int_equal(json_length(c), 22);
         assert_int_equal(json_at(json_get(c, "arr"), 99)->u.integer, 99);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_types),
+                cmocka_unit_test(test_doc_matches_heap_parse),
                 cmocka_unit_test(test_type_errors_name_the_key),
                 cmocka_unit_test(test_bad_documents),
                 cmocka_unit_test(test_depth_and_size_limits),

@@ -477,43 +477,43 @@ static JsonValue *ps_row(const ContainerView *v, const Sandbox *sb, bool no_trun
         const Container *c = &v->c;
         JsonValue *o = json_new_object();
         char buf[64], sid[16];
-        json_object_set(o, "ID", json_new_string(cli_short_id(c->id, no_trunc, sid)));
-        json_object_set(o, "Names", json_new_string(c->name ? c->name : ""));
-        json_object_set(o, "Image", json_new_string(c->image.ref ? c->image.ref : ""));
-        json_object_set(o, "ImageID", json_new_string(c->image.id ? c->image.id : ""));
+        json_object_add(o, "ID", json_new_string(cli_short_id(c->id, no_trunc, sid)));
+        json_object_add(o, "Names", json_new_string(c->name ? c->name : ""));
+        json_object_add(o, "Image", json_new_string(c->image.ref ? c->image.ref : ""));
+        json_object_add(o, "ImageID", json_new_string(c->image.id ? c->image.id : ""));
         _cleanup_free_ char *cmd = command_text(c, no_trunc);
-        json_object_set(o, "Command", json_new_string(cmd));
-        json_object_set(o, "Created", json_new_integer(c->status.created_at / 1000000000LL));
+        json_object_add(o, "Command", json_new_string(cmd));
+        json_object_add(o, "Created", json_new_integer(c->status.created_at / 1000000000LL));
         time_t t = (time_t)(c->status.created_at / 1000000000LL);
         struct tm tm;
         localtime_r(&t, &tm);
         strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z %Z", &tm);
-        json_object_set(o, "CreatedAt", json_new_string(buf));
+        json_object_add(o, "CreatedAt", json_new_string(buf));
         cli_format_ago(c->status.created_at, buf);
-        json_object_set(o, "RunningFor", json_new_string(buf));
+        json_object_add(o, "RunningFor", json_new_string(buf));
         _cleanup_free_ char *st = v->status_text ? xstrdup(v->status_text) : status_fallback(v);
-        json_object_set(o, "Status", json_new_string(st));
-        json_object_set(o, "State",
+        json_object_add(o, "Status", json_new_string(st));
+        json_object_add(o, "State",
                         json_new_string(v->state == CONTAINER_STOPPED
                                                 ? "exited"
                                                 : container_state_to_string(v->state)));
-        json_object_set(o, "ExitCode", json_new_integer(c->status.exit_code));
-        json_object_set(
+        json_object_add(o, "ExitCode", json_new_integer(c->status.exit_code));
+        json_object_add(
                 o, "Pid",
                 json_new_integer(v->state == CONTAINER_RUNNING || v->state == CONTAINER_PAUSED
                                          ? c->status.pid
                                          : 0));
-        json_object_set(o, "Restarts", json_new_integer(c->status.restart_count));
-        json_object_set(o, "Reason", json_new_string(c->status.reason ? c->status.reason : ""));
+        json_object_add(o, "Restarts", json_new_integer(c->status.restart_count));
+        json_object_add(o, "Reason", json_new_string(c->status.reason ? c->status.reason : ""));
         _cleanup_free_ char *ports = ports_text(sb);
-        json_object_set(o, "Ports", json_new_string(ports));
+        json_object_add(o, "Ports", json_new_string(ports));
         _cleanup_free_ char *labels = strmap_text(c->labels);
-        json_object_set(o, "Labels", json_new_string(labels));
-        json_object_set(o, "LabelMap", strmap_json(c->labels));
+        json_object_add(o, "Labels", json_new_string(labels));
+        json_object_add(o, "LabelMap", strmap_json(c->labels));
         bool pod = sb && !sb->hidden;
-        json_object_set(o, "Pod", json_new_string(pod ? cli_short_id(sb->id, no_trunc, sid) : ""));
-        json_object_set(o, "PodName", json_new_string(pod && sb->name ? sb->name : ""));
-        json_object_set(o, "Runtime", json_new_string(c->runtime.name ? c->runtime.name : ""));
+        json_object_add(o, "Pod", json_new_string(pod ? cli_short_id(sb->id, no_trunc, sid) : ""));
+        json_object_add(o, "PodName", json_new_string(pod && sb->name ? sb->name : ""));
+        json_object_add(o, "Runtime", json_new_string(c->runtime.name ? c->runtime.name : ""));
         return o;
 }
 
