@@ -162,3 +162,39 @@ NetFilterVerdict net_filter_guest_frame(const NetFilter *f, const uint8_t *frame
         }
         return NET_FILTER_PASS;
 }
+
+/* RFC 1624: the checksum `check` after the 32-bit word `old` became `new`. */
+static uint16_t csum_replace4(uint16_t check, const uint8_t *old, const uint8_t *new) {
+        uint32_t sum = (uint16_t)~check;
+        sum += (uint16_t)~get16(old);
+        sum += (uint16_t)~get16(old + 2);
+        sum += get16(new);
+        sum += get16(new + 2);
+        return csum_fold(sum);
+}
+
+size_t net_filter_host_frame(const NetFilter *f, const uint8_t *frame, size_t len, uint8_t *out,
+                             size_t out_size) {
+        static const uint8_t loopback[4] = {127, 0, 0, 1};
+        /* the cheap test first: this runs for every frame to the guest */
+        if (len < ETH_HLEN_ + 20 || frame[ETH_HLEN_ + 9] != PROTO_UDP ||
+            memcmp(frame + ETH_HLEN_ + 12, loopback, 4) != 0 ||
+            get16(frame + 12) != ETHERTYPE_IPV4 || (frame[ETH_HLEN_] >> 4) != 4)
+                return 0;
+        size_t ihl = (size_t)(frame[ETH_HLEN_] & 0x0f) * 4;
+        if (ihl < 20 || len < ETH_HLEN_ + ihl || len > out_size)
+                return 0;
+        memcpy(out, frame, len);
+        uint8_t *ip = out + ETH_HLEN_;
+        memcpy(ip + 12, &f->gateway, 4);
+        put16(ip + 10, 0);
+        put16(ip + 10, csum_fold(csum_add(0, ip, ihl)));
+        /* the UDP checksum covers the source address (pseudo-header); it sits in the first
+         * fragment only, and 0 means none */
+        uint8_t *udp = ip + ihl;
+        if ((get16(ip + 6) & 0x1fff) == 0 && len >= ETH_HLEN_ + ihl + 8 && get16(udp + 6) != 0) {
+                uint16_t c = csum_replace4(get16(udp + 6), loopback, ip + 12);
+                put16(udp + 6, c ? c : 0xffff);
+        }
+        return len;
+}

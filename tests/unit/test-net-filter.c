@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The host-loopback policy on frames from the tap. */
+/* The host-loopback policy on frames from the tap; the loopback source of frames to it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@ static NetFilter filter(const NetHostfwdTable *t) {
         NetFilter f = {.block_host_loopback = true, .published = t};
         inet_pton(AF_INET, "10.0.2.0", &f.network);
         inet_pton(AF_INET, "255.255.255.0", &f.netmask);
+        inet_pton(AF_INET, "10.0.2.2", &f.gateway);
         inet_pton(AF_INET, "10.0.2.3", &f.dns);
         inet_pton(AF_INET6, "fd00::", &f.prefix6);
         inet_pton(AF_INET6, "fd00::3", &f.dns6);
@@ -208,6 +209,106 @@ static void test_malformed_passes_to_libslirp(void **state) {
         assert_int_equal(judge(&f, buf, 42), NET_FILTER_PASS);
 }
 
+/* A UDP frame libslirp sends to the guest: `src`:5000 -> 10.0.2.100:9090, 6 bytes of payload,
+ * valid checksums (the UDP one only with `udp_sum`). */
+static size_t udp_to_guest(uint8_t *buf, const char *src, bool udp_sum) {
+        memset(buf, 0, 128);
+        size_t o = eth(buf, 0x0800);
+        memcpy(buf, GUEST_MAC, 6);
+        memcpy(buf + 6, SLIRP_MAC, 6);
+        uint8_t *ip = buf + o, *udp = ip + 20;
+        ip[0] = 0x45;
+        ip[3] = 20 + 8 + 6;
+        ip[8] = 64;
+        ip[9] = 17;
+        inet_pton(AF_INET, src, ip + 12);
+        inet_pton(AF_INET, "10.0.2.100", ip + 16);
+        uint16_t c = (uint16_t)~sum16(ip, 20, 0);
+        ip[10] = (uint8_t)(c >> 8);
+        ip[11] = (uint8_t)c;
+        udp[0] = 5000 >> 8;
+        udp[1] = 5000 & 0xff;
+        udp[2] = 9090 >> 8;
+        udp[3] = 9090 & 0xff;
+        udp[5] = 8 + 6;
+        memcpy(udp + 8, "hello!", 6);
+        if (udp_sum) {
+                uint8_t pseudo[12] = {0};
+                memcpy(pseudo, ip + 12, 8);
+                pseudo[9] = 17;
+                pseudo[11] = 8 + 6;
+                c = (uint16_t)~sum16(udp, 14, sum16(pseudo, 12, 0));
+                udp[6] = (uint8_t)(c >> 8);
+                udp[7] = (uint8_t)c;
+        }
+        return o + 20 + 8 + 6;
+}
+
+static void assert_udp_sums_valid(const uint8_t *buf) {
+        const uint8_t *ip = buf + 14, *udp = ip + 20;
+        assert_int_equal(sum16(ip, 20, 0), 0xffff);
+        uint8_t pseudo[12] = {0};
+        memcpy(pseudo, ip + 12, 8);
+        pseudo[9] = 17;
+        pseudo[11] = 8 + 6;
+        assert_int_equal(sum16(udp, 14, sum16(pseudo, 12, 0)), 0xffff);
+}
+
+static void test_loopback_source_becomes_gateway(void **state) {
+        NetFilter f = filter(NULL);
+        f.block_host_loopback = false; /* the rewrite does not depend on the policy */
+        uint8_t buf[128], out[128];
+        char src[INET_ADDRSTRLEN];
+
+        size_t len = udp_to_guest(buf, "127.0.0.1", true);
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, sizeof(out)), len);
+        assert_string_equal(inet_ntop(AF_INET, out + 14 + 12, src, sizeof(src)), "10.0.2.2");
+        assert_udp_sums_valid(out);
+        /* everything else is as it was */
+        assert_memory_equal(out, buf, 14 + 10);
+        assert_memory_equal(out + 14 + 16, buf + 14 + 16, len - 14 - 16 - 8);
+        assert_memory_equal(out + 14 + 28, "hello!", 6);
+
+        /* no UDP checksum: stays none */
+        len = udp_to_guest(buf, "127.0.0.1", false);
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, sizeof(out)), len);
+        assert_int_equal(out[14 + 20 + 6] | out[14 + 20 + 7], 0);
+        assert_int_equal(sum16(out + 14, 20, 0), 0xffff);
+
+        /* a later fragment: the address and the IP checksum only */
+        len = udp_to_guest(buf, "127.0.0.1", true);
+        buf[14 + 7] = 0x10; /* offset 128 */
+        buf[14 + 10] = buf[14 + 11] = 0;
+        uint16_t c = (uint16_t)~sum16(buf + 14, 20, 0);
+        buf[14 + 10] = (uint8_t)(c >> 8);
+        buf[14 + 11] = (uint8_t)c;
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, sizeof(out)), len);
+        assert_int_equal(sum16(out + 14, 20, 0), 0xffff);
+        assert_memory_equal(out + 14 + 20, buf + 14 + 20, len - 14 - 20);
+
+        /* other sources, other protocols, other frames: untouched */
+        len = udp_to_guest(buf, "192.168.77.2", true);
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, sizeof(out)), 0);
+        len = udp_to_guest(buf, "10.0.2.2", true);
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, sizeof(out)), 0);
+        len = udp_to_guest(buf, "127.0.0.2", true); /* libslirp answers 127.0.0.1 only */
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, sizeof(out)), 0);
+        len = udp_to_guest(buf, "127.0.0.1", true);
+        buf[14 + 9] = 6;
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, sizeof(out)), 0);
+        len = udp_to_guest(buf, "127.0.0.1", true);
+        eth(buf, 0x86dd);
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, sizeof(out)), 0);
+        /* no room, bad header length, short frames: untouched, no reads beyond len */
+        len = udp_to_guest(buf, "127.0.0.1", true);
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, len - 1), 0);
+        buf[14] = 0x44;
+        assert_int_equal(net_filter_host_frame(&f, buf, len, out, sizeof(out)), 0);
+        len = udp_to_guest(buf, "127.0.0.1", true);
+        for (size_t l = 0; l < len; l++)
+                (void)net_filter_host_frame(&f, buf, l, out, sizeof(out));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tcp_syn_to_host_is_reset),
@@ -215,6 +316,7 @@ int main(void) {
                 cmocka_unit_test(test_udp),
                 cmocka_unit_test(test_ipv6),
                 cmocka_unit_test(test_malformed_passes_to_libslirp),
+                cmocka_unit_test(test_loopback_source_becomes_gateway),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

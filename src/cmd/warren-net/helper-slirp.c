@@ -76,7 +76,8 @@ struct NetHelper {
         size_t cap_pollfds;
 
         Timer *timers;
-        uint8_t *pkt;
+        uint8_t *pkt; /* a frame from the tap */
+        uint8_t *fix; /* a frame to the tap that net_filter_host_frame() rewrote */
         size_t pkt_size;
         int64_t last_expire_ms;
         bool quit;
@@ -93,6 +94,11 @@ static int64_t now_ns(void) {
 
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque) {
         NetHelper *h = opaque;
+        /* UDP from the host's 127.0.0.1 goes to the guest as from the gateway (net-filter.h),
+         * rewritten in h->fix: this runs inside slirp_input() too, while h->pkt is in use */
+        size_t fixed = net_filter_host_frame(&h->filter, buf, len, h->fix, h->pkt_size);
+        if (fixed > 0)
+                buf = h->fix;
         for (;;) {
                 ssize_t n = write(h->fds.tap, buf, len);
                 if (n >= 0)
@@ -357,6 +363,7 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
         h->fds = *fds;
         h->pkt_size = 65536 + 256;
         h->pkt = xmalloc(h->pkt_size);
+        h->fix = xmalloc(h->pkt_size);
         h->tap_batch = TAP_BATCH;
         const char *tb = getenv("WARREN_NET_TAP_BATCH");
         if (tb && safe_atoi(tb, &h->tap_batch) == 0 && (h->tap_batch < 1 || h->tap_batch > 1024))
@@ -387,6 +394,16 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
         inet_pton(AF_INET6, "fd00::2", &cfg.vhost6);
         inet_pton(AF_INET6, "fd00::3", &cfg.vnameserver6);
 
+        h->filter = (NetFilter){
+                .block_host_loopback = !o->allow_host_loopback,
+                .network = o->addrs.network,
+                .netmask = o->addrs.netmask,
+                .gateway = o->addrs.gateway,
+                .dns = o->addrs.dns,
+                .prefix6 = cfg.vprefix_addr6,
+                .dns6 = cfg.vnameserver6,
+                .published = &h->table,
+        };
         h->slirp = slirp_new(&cfg, &slirp_callbacks, h);
         if (!h->slirp)
                 return error_set(err, EINVAL, "libslirp refused the configuration");
@@ -409,15 +426,6 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
                         return r;
         }
         net_hostfwd_table_init(&h->table, o->addrs.guest, &fwd_ops, h);
-        h->filter = (NetFilter){
-                .block_host_loopback = !o->allow_host_loopback,
-                .network = o->addrs.network,
-                .netmask = o->addrs.netmask,
-                .dns = o->addrs.dns,
-                .prefix6 = cfg.vprefix_addr6,
-                .dns6 = cfg.vnameserver6,
-                .published = &h->table,
-        };
         *ret = TAKE_PTR(h);
         return 0;
 }
@@ -450,6 +458,7 @@ NetHelper *net_helper_free(NetHelper *h) {
         free(h->regfds);
         free(h->pollfds);
         free(h->pkt);
+        free(h->fix);
         free(h);
         return NULL;
 }
