@@ -257,14 +257,31 @@ int containers_list(Engine *e, bool all, char *const *filters, ContainerView **r
                     WarrenError **err) {
         _cleanup_filter_ Filter *f = NULL;
         _cleanup_strv_ char **store_filters = NULL, **state_filters = NULL;
+        /* docker's before=/since=: created before/after the container named (every such filter
+         * must hold). */
+        int64_t before = INT64_MAX, since = INT64_MIN;
+        int r;
         /* status/state filters need the reconciled state: apply them after. */
         STRV_FOREACH (s, filters) {
-                if (STARTS_WITH(*s, "status=") || STARTS_WITH(*s, "state="))
+                bool is_before = STARTS_WITH(*s, "before="), is_since = STARTS_WITH(*s, "since=");
+                if (is_before || is_since) {
+                        const char *ref = strchr(*s, '=') + 1;
+                        Container rc = {};
+                        r = container_store_get(e->containers, ref, &rc, err);
+                        if (r < 0)
+                                return error_prefix(err, r, "--filter `%s`", *s);
+                        int64_t t = rc.status.created_at;
+                        container_clear(&rc);
+                        if (is_before)
+                                before = MIN(before, t);
+                        else
+                                since = MAX(since, t);
+                } else if (STARTS_WITH(*s, "status=") || STARTS_WITH(*s, "state="))
                         strv_push(&state_filters, strchr(*s, '=') + 1);
                 else
                         strv_push(&store_filters, *s);
         }
-        int r = filter_parse_docker(store_filters, &f, err);
+        r = filter_parse_docker(store_filters, &f, err);
         if (r < 0)
                 return r;
         _cleanup_(store_list_clear) StoreList l = {};
@@ -287,6 +304,8 @@ int containers_list(Engine *e, bool all, char *const *filters, ContainerView **r
                         keep = strv_contains(state_filters, st) ||
                                (cv.state == CONTAINER_STOPPED && strv_contains(state_filters, "exited"));
                 }
+                if (cv.c.status.created_at >= before || cv.c.status.created_at <= since)
+                        keep = false;
                 /* `run -d --rm`: once it has exited, it goes (lazily, here). */
                 if (cv.state == CONTAINER_STOPPED && container_ext_bool(&cv.c, "autoRemove") &&
                     !cv.monitor_alive) {

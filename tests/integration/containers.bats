@@ -454,6 +454,26 @@ state_of() {
         [ "${#lines[@]}" -eq 2 ]
 }
 
+@test "ps --filter before= and since= name a container, as docker's" {
+        local n
+        for n in first second third fourth; do
+                "$WARREN" create --name "$n" --network none "$IMG" true >/dev/null
+        done
+        run "$WARREN" ps -a --filter before=third --format '{{.Names}}'
+        [ "$output" = "$(printf 'second\nfirst')" ]
+        run "$WARREN" ps -a --filter since=second --format '{{.Names}}'
+        [ "$output" = "$(printf 'fourth\nthird')" ]
+        run "$WARREN" ps -a --filter since=first --filter before=fourth --format '{{.Names}}'
+        [ "$output" = "$(printf 'third\nsecond')" ]
+        # without -a only running containers are listed, as always
+        run "$WARREN" ps --filter since=first --format '{{.Names}}'
+        [ "$output" = "" ]
+        run "$WARREN" ps -a --filter before=nosuch
+        [ "$status" -eq 125 ]
+        assert_contains "$output" "before=nosuch"
+        assert_contains "$output" "nosuch\` not found"
+}
+
 @test "inspect: a JSON array, several containers, templates, a missing one is an error" {
         "$WARREN" create --name i1 --network none "$IMG" true >/dev/null
         "$WARREN" create --name i2 --network none "$IMG" true >/dev/null

@@ -104,6 +104,24 @@ store_snapshot() {
         [ "$(store_snapshot)" = "$before" ]
 }
 
+@test "images --filter before= and since= name an image" {
+        require_feature userns
+        local n
+        for n in older middle newer; do
+                run "$WARREN" import -c "LABEL n=$n" "$IMAGES_DIR/rootfs.tar.gz" "$n:1"
+                [ "$status" -eq 0 ]
+        done
+        run "$WARREN" images --filter before=newer:1 --format json
+        [ "$(jq -r '[.[].RepoTags[0]] | sort | join(",")' <<<"$output")" = "middle:1,older:1" ]
+        run "$WARREN" images --filter since=older:1 --filter before=newer:1 --format json
+        [ "$(jq -r '[.[].RepoTags[0]] | join(",")' <<<"$output")" = "middle:1" ]
+        run "$WARREN" images --filter since=middle:1 -q
+        [ "${#lines[@]}" -eq 1 ]
+        run "$WARREN" images --filter before=nosuch
+        [ "$status" -eq 125 ]
+        assert_contains "$output" "no such image \`nosuch\`"
+}
+
 @test "import a rootfs tarball with --change" {
         require_feature userns
         run "$WARREN" import -c 'CMD ["/bin/hello"]' -c "ENV A=b" -c "WORKDIR /home/user" \

@@ -21,6 +21,7 @@
 #include "storage/image-storage.h"
 #include "storage/image-store.h"
 #include "storage/layer-store.h"
+#include "storage/record.h"
 #include "storage/rootfs.h"
 #include "warren.h"
 
@@ -66,6 +67,15 @@ static time_t parse_rfc3339(const char *s) {
         if (!end)
                 return 0;
         return timegm(&tm);
+}
+
+/* The creation time in nanoseconds, for before=/since= (the config's, else when stored). */
+static int64_t image_created_ns(const Image *img) {
+        int64_t t = 0;
+        const char *c = json_string(json_get(img->config, "created"));
+        if (c && record_parse_time(c, &t) == 0 && t != 0)
+                return t;
+        return img->created_at;
 }
 
 static time_t image_created(const Image *img) {
@@ -438,16 +448,48 @@ static int cmd_images(int argc, char **argv) {
         if (format && STRNEQ(format, "json") && STRNEQ(format, "table"))
                 return warren_failf("images: unsupported format `%s` (json or table)", format);
         _cleanup_error_ WarrenError *err = NULL;
-        _cleanup_filter_ Filter *filter = NULL;
-        if (filter_parse_docker(filters, &filter, &err) < 0)
-                return warren_fail(TAKE_PTR(err));
         _cleanup_image_storage_ ImageStorage *s = NULL;
         int r = open_storage(false, &s);
         if (r)
                 return r;
+        /* docker's before=/since=: created before/after the image named (all must hold). */
+        int64_t before = INT64_MAX, since = INT64_MIN;
+        _cleanup_strv_ char **store_filters = NULL;
+        STRV_FOREACH (f, filters) {
+                bool is_before = STARTS_WITH(*f, "before="), is_since = STARTS_WITH(*f, "since=");
+                if (!is_before && !is_since) {
+                        strv_push(&store_filters, *f);
+                        continue;
+                }
+                Image ref = {0};
+                if (image_store_find(s->images, strchr(*f, '=') + 1, &ref, &err) < 0)
+                        return warren_failf("images: --filter `%s`: %s", *f, err->msg);
+                int64_t t = image_created_ns(&ref);
+                image_clear(&ref);
+                if (is_before)
+                        before = MIN(before, t);
+                else
+                        since = MAX(since, t);
+        }
+        _cleanup_filter_ Filter *filter = NULL;
+        if (filter_parse_docker(store_filters, &filter, &err) < 0)
+                return warren_fail(TAKE_PTR(err));
         StoreList list = {0};
         if (image_store_list(s->images, filter, &list, &err) < 0)
                 return warren_fail(TAKE_PTR(err));
+        size_t kept = 0;
+        for (size_t i = 0; i < list.n; i++) {
+                Image *img = IMAGE_LIST_AT(&list, i);
+                int64_t t = image_created_ns(img);
+                if (t >= before || t <= since) {
+                        image_clear(img);
+                        continue;
+                }
+                if (kept != i)
+                        memcpy(IMAGE_LIST_AT(&list, kept), img, sizeof(Image));
+                kept++;
+        }
+        list.n = kept;
         STRV_FOREACH (b, list.broken)
                 log_warning("skipping unreadable image record %s", *b);
         if (format && STREQ(format, "json")) {
