@@ -922,20 +922,25 @@ static int attach_and_relay(Engine *e, const Container *c, int in_fd, int out_fd
         _cleanup_error_ WarrenError *rerr = NULL;
         r = monitor_client_relay(fd, with_stdin ? in_fd : -1, out_fd, err_fd, &rerr);
         restore_tty();
+        if (r >= 0) {
+                log_debug("container `%s`: exit code %d from the monitor's EXIT message", c->id, r);
+                return r;
+        }
         if (r == -EPIPE) {
-                /* The session ended without an exit message (the monitor drops a client it
-                 * cannot write to): the exit file is the record of how the container ended. */
+                /* The session ended without an exit message (the monitor was killed, or dropped
+                 * a client that took nothing for 10 s): the exit file is the record of how the
+                 * container ended. */
                 MonitorExit ex = {};
                 if (monitor_client_wait(sdir, 15000, &ex, NULL) >= 0) {
                         r = ex.exit_code;
                         monitor_exit_done(&ex);
+                        log_debug("container `%s`: no EXIT message; exit code %d from the exit "
+                                  "file", c->id, r);
                         return r;
                 }
                 monitor_exit_done(&ex);
         }
-        if (r < 0)
-                return error_move(err, TAKE_PTR(rerr));
-        return r;
+        return error_move(err, TAKE_PTR(rerr));
 }
 
 int containers_run(Engine *e, const RunOptions *o, int in_fd, int out_fd, int err_fd,

@@ -363,26 +363,62 @@ int monitor_client_resize(int fd, unsigned short rows, unsigned short cols) {
         return monitor_msg_sendf(fd, MONITOR_MSG_RESIZE, "%u %u", rows, cols);
 }
 
+/* Write all of it, waiting when out_fd is non-blocking (a descriptor shared with a program that
+ * set O_NONBLOCK): output is never dropped here, a slow reader holds the session back instead. */
+static int write_out(int fd, const char *data, size_t len) {
+        while (len > 0) {
+                ssize_t n = write(fd, data, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN) {
+                        struct pollfd p = {.fd = fd, .events = POLLOUT};
+                        (void)poll(&p, 1, -1);
+                        continue;
+                }
+                if (n < 0)
+                        return -errno;
+                data += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
 int monitor_client_relay(int fd, int in_fd, int out_fd, int err_fd, WarrenError **err) {
         _cleanup_free_ char *buf = xmalloc(MONITOR_MSG_MAX + 1);
+        /* One packet for the container's stdin (STDIN, or STDIN_CLOSE at EOF), sent without
+         * blocking: while the monitor does not take it, output is still read, so a container
+         * that must write before it reads more input cannot deadlock with this loop. */
+        _cleanup_free_ char *in_buf = in_fd >= 0 ? xmalloc(MONITOR_DATA_MAX) : NULL;
+        MonitorMsgType in_type = 0; /* 0: nothing to send */
+        size_t in_len = 0;
         for (;;) {
                 struct pollfd p[2] = {
-                        {.fd = fd, .events = POLLIN},
-                        {.fd = in_fd, .events = POLLIN},
+                        {.fd = fd, .events = POLLIN | (in_type ? POLLOUT : 0)},
+                        {.fd = in_type ? -1 : in_fd, .events = POLLIN},
                 };
-                int n = poll(p, in_fd >= 0 ? 2 : 1, -1);
+                int n = poll(p, 2, -1);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return error_set_errno(err, errno, "poll");
-                if (in_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-                        ssize_t got = read(in_fd, buf, MONITOR_DATA_MAX);
-                        if (got > 0)
-                                (void)monitor_msg_send(fd, MONITOR_MSG_STDIN, buf, (size_t)got, 0);
-                        else if (got == 0 || errno != EINTR) {
-                                (void)monitor_msg_send(fd, MONITOR_MSG_STDIN_CLOSE, NULL, 0, 0);
+                if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        ssize_t got = read(in_fd, in_buf, MONITOR_DATA_MAX);
+                        if (got > 0) {
+                                in_type = MONITOR_MSG_STDIN;
+                                in_len = (size_t)got;
+                        } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                                in_type = MONITOR_MSG_STDIN_CLOSE;
+                                in_len = 0;
                                 in_fd = -1;
                         }
+                }
+                if (in_type) {
+                        int r = monitor_msg_send(fd, in_type, in_buf, in_len, MSG_DONTWAIT);
+                        /* Sent, or the monitor is gone (its EOF or EXIT comes next). */
+                        if (r != -EAGAIN)
+                                in_type = 0;
+                        if (r < 0 && r != -EAGAIN)
+                                in_fd = -1;
                 }
                 if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
                         continue;
@@ -397,11 +433,11 @@ int monitor_client_relay(int fd, int in_fd, int out_fd, int err_fd, WarrenError 
                 switch (msg.type) {
                 case MONITOR_MSG_STDOUT:
                         if (out_fd >= 0)
-                                (void)write_all(out_fd, msg.data, msg.len);
+                                (void)write_out(out_fd, msg.data, msg.len);
                         break;
                 case MONITOR_MSG_STDERR:
                         if (err_fd >= 0)
-                                (void)write_all(err_fd, msg.data, msg.len);
+                                (void)write_out(err_fd, msg.data, msg.len);
                         break;
                 case MONITOR_MSG_EXIT: {
                         int code = 0;

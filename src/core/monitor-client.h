@@ -81,7 +81,9 @@ int monitor_client_attach(const char *state_dir, unsigned flags, int timeout_ms,
                           WarrenError **err);
 /* Relay an attach session: in_fd (or -1) to the container's stdin (EOF closes it), its output
  * to out_fd / err_fd, until the container exits. Returns its exit code. EPIPE when the monitor
- * goes away without an EXIT message. */
+ * goes away without an EXIT message. Output is written with blocking writes (a slow reader holds
+ * the container back, nothing is dropped); stdin is sent without blocking, so output is still
+ * read while the monitor does not take more input. */
 int monitor_client_relay(int fd, int in_fd, int out_fd, int err_fd, WarrenError **err);
 /* Ask for a terminal size (only meaningful with a terminal). */
 int monitor_client_resize(int fd, unsigned short rows, unsigned short cols);

@@ -25,6 +25,7 @@
 #include "core/monitor-log.h"
 #include "core/monitor-msg.h"
 #include "core/monitor-proc.h"
+#include "core/monitor-queue.h"
 #include "core/monitor-runtime.h"
 
 #define MAX_CLIENTS 16
@@ -33,6 +34,12 @@
 #define BACKOFF_RESET_NS (10LL * 1000000000LL)
 #define READS_PER_WAKEUP 8
 #define DRAIN_MAX_READS 1024
+/* Flow control to attach clients: above QUEUE_HIGH bytes queued for one client the container's
+ * output is no longer read, until every client is below QUEUE_LOW again. */
+#define QUEUE_HIGH (1024U * 1024U)
+#define QUEUE_LOW (256U * 1024U)
+/* A client that is being closed and takes nothing for this long is dropped. */
+#define CLIENT_DRAIN_TIMEOUT_NS (10LL * 1000000000LL)
 
 enum {
         TAG_SIGNAL = 1,
@@ -61,7 +68,11 @@ static const char *const state_names[] = {
 
 typedef struct Client {
         int fd;
-        unsigned flags; /* MONITOR_ATTACH_*; 0 for a control-only connection */
+        unsigned flags;      /* MONITOR_ATTACH_*; 0 for a control-only connection */
+        uint32_t events;     /* what epoll watches on fd */
+        bool closing;        /* ended (EXIT sent or queued): closed once its queue is sent */
+        int64_t progress_ns; /* CLOCK_MONOTONIC: when its queue last moved, or started */
+        MonitorQueue queue;  /* packets its socket has not taken yet; empty unless it is behind */
 } Client;
 
 typedef struct Monitor {
@@ -77,7 +88,8 @@ typedef struct Monitor {
         int err_fd; /* stderr pipe; -1 with a terminal */
         int in_fd;  /* stdin pipe, or a dup of the pty master; -1 without stdin */
         bool pty;
-        char *in_pending; /* stdin bytes the container has not taken yet */
+        bool output_paused; /* a client is too far behind: out_fd and err_fd are not watched */
+        char *in_pending;   /* stdin bytes the container has not taken yet */
         size_t in_pending_len;
         pid_t init_pid;
         State state;
@@ -128,6 +140,12 @@ static int ep_close(Monitor *m, int fd) {
                 close(fd);
         }
         return -1;
+}
+
+static int64_t mono_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void timer_arm(int fd, uint64_t ms) {
@@ -226,25 +244,180 @@ static bool oom_happened(Monitor *m) {
 
 /* ---- attach clients ---- */
 
-static void client_close(Monitor *m, Client *c) {
-        c->fd = ep_close(m, c->fd);
-        c->flags = 0;
-}
-
 static uint64_t client_tag(const Monitor *m, const Client *c) {
         return TAG_CLIENT + (uint64_t)(c - m->clients);
 }
 
-/* While the container does not take its stdin, stop reading from the clients that feed it: the
- * socket buffers then push back on them, and the monitor holds at most one message. */
-static void stdin_clients_pause(Monitor *m, bool pause) {
-        for (size_t i = 0; i < MAX_CLIENTS; i++) {
-                Client *c = &m->clients[i];
-                if (c->fd >= 0 && (c->flags & MONITOR_ATTACH_STDIN))
-                        ep_mod(m, c->fd, pause ? 0 : EPOLLIN, client_tag(m, c));
+/* Close a connection without losing what the peer has not read yet: closing a unix socket whose
+ * receive queue holds unread packets resets the peer, and its next recv() fails with ECONNRESET
+ * instead of returning the EXIT still queued for it. So: shut down both ways (the peer can send
+ * nothing more), discard what it sent, then close. */
+static void client_release(Client *c) {
+        if (c->fd >= 0) {
+                char junk[64];
+                (void)shutdown(c->fd, SHUT_RDWR);
+                while (recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC) > 0)
+                        ;
+                close(c->fd);
+        }
+        monitor_queue_clear(&c->queue);
+        *c = (Client){.fd = -1};
+}
+
+/* Does the client receive the container's output (and so hold it back when it is behind)? */
+static bool client_gets_output(const Client *c) {
+        return c->fd >= 0 && !c->closing &&
+               (c->flags & (MONITOR_ATTACH_STDOUT | MONITOR_ATTACH_STDERR));
+}
+
+static void output_watch(Monitor *m, bool on) {
+        int fds[] = {m->out_fd, m->err_fd};
+        uint64_t tags[] = {TAG_STDOUT, TAG_STDERR};
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
+                if (fds[i] < 0)
+                        continue;
+                if (on)
+                        (void)ep_add(m, fds[i], EPOLLIN, tags[i]);
+                else
+                        (void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, fds[i], NULL);
         }
 }
 
+/* Backpressure: while a client that gets output has more than QUEUE_HIGH bytes queued, the
+ * container's stdout and stderr are not read, so its writes block on the full pipe (or pty),
+ * until every such client is below QUEUE_LOW. The log is written as the output is read: it
+ * falls behind with the clients and loses nothing. */
+static void flow_update(Monitor *m) {
+        size_t most = 0;
+        for (size_t i = 0; i < MAX_CLIENTS; i++)
+                if (client_gets_output(&m->clients[i]))
+                        most = MAX(most, m->clients[i].queue.bytes);
+        if (!m->output_paused && most > QUEUE_HIGH) {
+                m->output_paused = true;
+                output_watch(m, false);
+        } else if (m->output_paused && most < QUEUE_LOW) {
+                m->output_paused = false;
+                output_watch(m, true);
+        }
+}
+
+static void client_close(Monitor *m, Client *c) {
+        if (c->fd >= 0)
+                (void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        client_release(c);
+        flow_update(m); /* it may have been the one holding the output back */
+}
+
+/* Input is read unless the client is closing, feeds a stdin the container does not take yet, or
+ * is itself behind (it gets no replies for requests it has not read); output is watched while
+ * something is queued. */
+static void client_update_events(Monitor *m, Client *c) {
+        if (c->fd < 0)
+                return;
+        uint32_t ev = 0;
+        if (!c->closing && !(m->in_pending && (c->flags & MONITOR_ATTACH_STDIN)) &&
+            c->queue.bytes < QUEUE_HIGH)
+                ev |= EPOLLIN;
+        if (!monitor_queue_empty(&c->queue))
+                ev |= EPOLLOUT;
+        if (ev != c->events) {
+                ep_mod(m, c->fd, ev, client_tag(m, c));
+                c->events = ev;
+        }
+}
+
+static void clients_update_events(Monitor *m) {
+        for (size_t i = 0; i < MAX_CLIENTS; i++)
+                client_update_events(m, &m->clients[i]);
+}
+
+/* Send one packet to a client, or queue it behind what the client has not taken yet. Only a
+ * failed socket (the peer is gone) closes the client. */
+static void client_send(Monitor *m, Client *c, MonitorMsgType type, const void *data, size_t len) {
+        if (c->fd < 0 || c->closing) /* nothing goes after the last packet (EXIT) */
+                return;
+        if (monitor_queue_empty(&c->queue)) {
+                int r = monitor_msg_send(c->fd, type, data, len, MSG_DONTWAIT);
+                if (r == 0)
+                        return;
+                if (r != -EAGAIN) {
+                        client_close(m, c);
+                        return;
+                }
+                c->progress_ns = mono_ns();
+        }
+        (void)monitor_queue_push(&c->queue, type, data, len);
+        client_update_events(m, c);
+}
+
+static void client_send_error(Monitor *m, Client *c, const WarrenError *e) {
+        char text[2048];
+        int n = monitor_error_format(e, text, sizeof(text));
+        if (n >= 0)
+                client_send(m, c, MONITOR_MSG_ERROR, text, (size_t)n);
+}
+
+/* End a connection once what is queued for it has been sent. */
+static void client_finish(Monitor *m, Client *c) {
+        if (c->fd < 0)
+                return;
+        if (monitor_queue_empty(&c->queue)) {
+                client_close(m, c);
+                return;
+        }
+        c->closing = true;
+        c->progress_ns = mono_ns(); /* CLIENT_DRAIN_TIMEOUT_NS from now at the least */
+        client_update_events(m, c);
+        flow_update(m);
+}
+
+static void client_flush(Monitor *m, Client *c) {
+        int r = monitor_queue_flush(&c->queue, c->fd);
+        if (r < 0) {
+                client_close(m, c);
+                return;
+        }
+        if (r > 0)
+                c->progress_ns = mono_ns();
+        if (c->closing && monitor_queue_empty(&c->queue)) {
+                client_close(m, c);
+                return;
+        }
+        client_update_events(m, c);
+        flow_update(m);
+}
+
+/* A client the monitor waits for before it may go: one being closed, or, once the container is
+ * gone for good, any with something queued. */
+static bool client_draining(const Monitor *m, const Client *c) {
+        return c->fd >= 0 &&
+               (c->closing || (m->state == STATE_DONE && !monitor_queue_empty(&c->queue)));
+}
+
+/* Drop the draining clients that took nothing for CLIENT_DRAIN_TIMEOUT_NS, so a stuck reader
+ * cannot keep the monitor alive. Returns the milliseconds until the next such deadline, -1 when
+ * no client is draining. */
+static int clients_expire(Monitor *m) {
+        int64_t now = mono_ns(), next = -1;
+        for (size_t i = 0; i < MAX_CLIENTS; i++) {
+                Client *c = &m->clients[i];
+                if (!client_draining(m, c))
+                        continue;
+                int64_t left = c->progress_ns + CLIENT_DRAIN_TIMEOUT_NS - now;
+                if (left <= 0) {
+                        log_debug("drop an attach client that took nothing for %lld s, %zu bytes "
+                                  "unsent",
+                                  CLIENT_DRAIN_TIMEOUT_NS / 1000000000LL, c->queue.bytes);
+                        client_close(m, c);
+                        continue;
+                }
+                next = next < 0 ? left : MIN(next, left);
+        }
+        return next < 0 ? -1 : (int)(next / 1000000 + 1);
+}
+
+/* While the container does not take its stdin, the clients that feed it are not read: their
+ * socket buffers then push back on them, and the monitor holds at most one message. */
 static void stdin_close(Monitor *m) {
         bool was_blocked = m->in_pending != NULL;
         free(m->in_pending);
@@ -252,7 +425,7 @@ static void stdin_close(Monitor *m) {
         m->in_pending_len = 0;
         m->in_fd = ep_close(m, m->in_fd);
         if (was_blocked)
-                stdin_clients_pause(m, false);
+                clients_update_events(m);
 }
 
 static void stdin_write(Monitor *m, const char *data, size_t len) {
@@ -282,7 +455,7 @@ static void stdin_write(Monitor *m, const char *data, size_t len) {
                 stdin_close(m);
                 return;
         }
-        stdin_clients_pause(m, true);
+        clients_update_events(m);
 }
 
 static void on_stdin_writable(Monitor *m, uint32_t events) {
@@ -302,7 +475,7 @@ static void on_stdin_writable(Monitor *m, uint32_t events) {
         free(m->in_pending);
         m->in_pending = NULL;
         (void)epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->in_fd, NULL);
-        stdin_clients_pause(m, false);
+        clients_update_events(m);
 }
 
 static void forward(Monitor *m, MonitorStream s, const char *data, size_t len) {
@@ -310,17 +483,18 @@ static void forward(Monitor *m, MonitorStream s, const char *data, size_t len) {
         MonitorMsgType type = s == MONITOR_STREAM_STDERR ? MONITOR_MSG_STDERR : MONITOR_MSG_STDOUT;
         for (size_t i = 0; i < MAX_CLIENTS; i++) {
                 Client *c = &m->clients[i];
-                if (c->fd < 0 || !(c->flags & want))
-                        continue;
-                /* A client that cannot keep up is dropped: the log is the lossless record. */
-                if (monitor_msg_send(c->fd, type, data, len, MSG_DONTWAIT) < 0)
-                        client_close(m, c);
+                if (client_gets_output(c) && (c->flags & want))
+                        client_send(m, c, type, data, len);
         }
+        flow_update(m);
 }
 
-/* Read the container's output: at most a few reads per wakeup, or everything on exit. */
+/* Read the container's output: at most a few reads per wakeup, none while a client is too far
+ * behind, or everything on exit. */
 static void on_output(Monitor *m, int *fdp, MonitorStream s, bool drain) {
-        for (int k = 0; *fdp >= 0 && k < (drain ? DRAIN_MAX_READS : READS_PER_WAKEUP); k++) {
+        for (int k = 0; *fdp >= 0 && k < (drain ? DRAIN_MAX_READS : READS_PER_WAKEUP) &&
+                        (drain || !m->output_paused);
+             k++) {
                 ssize_t n = read(*fdp, m->buf, MONITOR_DATA_MAX);
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -371,20 +545,16 @@ static void on_accept(Monitor *m) {
                         close(fd);
                         continue;
                 }
-                slot->fd = fd;
-                slot->flags = 0;
+                *slot = (Client){.fd = fd, .events = EPOLLIN};
                 if (ep_add(m, fd, EPOLLIN, client_tag(m, slot)) < 0)
                         client_close(m, slot);
         }
 }
 
-static void reply_error(Client *c, const WarrenError *e) {
-        (void)monitor_msg_send_error(c->fd, e);
-}
-
 static int do_start(Monitor *m, WarrenError **err);
 static int do_stop(Monitor *m, int timeout, WarrenError **err);
 static int do_kill(Monitor *m, int sig, WarrenError **err);
+static void client_send_exit(Monitor *m, Client *c, const MonitorExit *e);
 
 static void format_status(const Monitor *m, char *buf, size_t size) {
         int n = snprintf(buf, size, "state=%s pid=%d restarts=%u", state_names[m->state],
@@ -416,13 +586,10 @@ static int on_request(Monitor *m, Client *c, const char *text) {
                         break;
                 }
         }
-        if (c->fd < 0)
-                return 0;
         if (r < 0)
-                reply_error(c, e);
+                client_send_error(m, c, e);
         else
-                (void)monitor_msg_send(c->fd, MONITOR_MSG_REPLY, reply, strlen(reply),
-                                       MSG_DONTWAIT);
+                client_send(m, c, MONITOR_MSG_REPLY, reply, strlen(reply));
         return 0;
 }
 
@@ -432,13 +599,15 @@ static void on_client_msg(Monitor *m, Client *c, const MonitorMsg *msg) {
                 unsigned flags;
                 if (monitor_attach_flags_parse(msg->data, &flags) < 0) {
                         WarrenError bad = {EINVAL, (char *)"bad attach flags"};
-                        reply_error(c, &bad);
+                        client_send_error(m, c, &bad);
                         return;
                 }
                 c->flags = flags;
-                (void)monitor_msg_send(c->fd, MONITOR_MSG_REPLY, "attached", 8, MSG_DONTWAIT);
-                if ((flags & MONITOR_ATTACH_STDIN) && m->in_pending)
-                        ep_mod(m, c->fd, 0, client_tag(m, c));
+                client_send(m, c, MONITOR_MSG_REPLY, "attached", 8);
+                if (m->state == STATE_DONE) /* while the monitor waits for slow clients */
+                        client_send_exit(m, c, &m->last_exit);
+                else
+                        client_update_events(m, c);
                 return;
         }
         case MONITOR_MSG_STDIN:
@@ -463,15 +632,15 @@ static void on_client_msg(Monitor *m, Client *c, const MonitorMsg *msg) {
                 return;
         default: {
                 WarrenError bad = {EPROTO, (char *)"unexpected message"};
-                reply_error(c, &bad);
-                client_close(m, c);
+                client_send_error(m, c, &bad);
+                client_finish(m, c);
                 return;
         }
         }
 }
 
-static void on_client(Monitor *m, Client *c) {
-        for (int k = 0; k < READS_PER_WAKEUP && c->fd >= 0; k++) {
+static void on_client_input(Monitor *m, Client *c) {
+        for (int k = 0; k < READS_PER_WAKEUP && c->fd >= 0 && !c->closing; k++) {
                 MonitorMsg msg;
                 int r = monitor_msg_recv(c->fd, m->buf, MONITOR_MSG_MAX + 1, &msg, NULL);
                 if (r == -EAGAIN)
@@ -486,16 +655,31 @@ static void on_client(Monitor *m, Client *c) {
         }
 }
 
-static void notify_exit(Monitor *m, const MonitorExit *e) {
+static void on_client(Monitor *m, Client *c, uint32_t events) {
+        if (!monitor_queue_empty(&c->queue) && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+                client_flush(m, c);
+                if (c->fd < 0)
+                        return;
+        }
+        if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+                on_client_input(m, c);
+}
+
+/* EXIT goes after the output queued before it; the session then ends (a restart is a new
+ * session). */
+static void client_send_exit(Monitor *m, Client *c, const MonitorExit *e) {
         char text[64];
         int n = snprintf(text, sizeof(text), "%d %d %d %d", e->exit_code, e->signal,
                          e->oom_killed ? 1 : 0, e->restarting ? 1 : 0);
+        client_send(m, c, MONITOR_MSG_EXIT, text, (size_t)n);
+        client_finish(m, c);
+}
+
+static void notify_exit(Monitor *m, const MonitorExit *e) {
         for (size_t i = 0; i < MAX_CLIENTS; i++) {
                 Client *c = &m->clients[i];
-                if (c->fd < 0 || c->flags == 0)
-                        continue;
-                (void)monitor_msg_send(c->fd, MONITOR_MSG_EXIT, text, (size_t)n, MSG_DONTWAIT);
-                client_close(m, c); /* an attach session ends with its container */
+                if (c->fd >= 0 && c->flags != 0 && !c->closing)
+                        client_send_exit(m, c, e);
         }
 }
 
@@ -595,9 +779,9 @@ static int launch(Monitor *m, WarrenError **err) {
                 m->err_fd = TAKE_FD(err_r);
                 m->in_fd = TAKE_FD(in_w);
         }
-        if (m->out_fd >= 0 && ep_add(m, m->out_fd, EPOLLIN, TAG_STDOUT) < 0)
+        if (!m->output_paused && m->out_fd >= 0 && ep_add(m, m->out_fd, EPOLLIN, TAG_STDOUT) < 0)
                 return error_set_errno(err, errno, "watch container stdout");
-        if (m->err_fd >= 0 && ep_add(m, m->err_fd, EPOLLIN, TAG_STDERR) < 0)
+        if (!m->output_paused && m->err_fd >= 0 && ep_add(m, m->err_fd, EPOLLIN, TAG_STDERR) < 0)
                 return error_set_errno(err, errno, "watch container stderr");
         oom_setup(m);
         m->started_at_ns = 0;
@@ -626,21 +810,26 @@ static int do_start(Monitor *m, WarrenError **err) {
         return 0;
 }
 
+/* The container will not run again (its exit file is written): clients attached since it last
+ * exited hear of it too, then the monitor exits once the clients have their output. */
 static void finish(Monitor *m) {
+        m->state = STATE_DONE;
+        notify_exit(m, &m->last_exit);
         if (m->cfg->delete_on_exit)
                 runtime_delete(m);
-        m->state = STATE_DONE;
 }
 
 static int do_stop(Monitor *m, int timeout, WarrenError **err) {
         m->stop_requested = true;
         unsigned secs = timeout < 0 ? m->cfg->stop_timeout : (unsigned)timeout;
         switch (m->state) {
-        case STATE_RESTARTING:
+        case STATE_RESTARTING: {
                 timer_disarm(m->restart_timer);
                 m->last_exit.restarting = false;
+                int r = monitor_exit_write_at(m->dirfd, &m->last_exit, err);
                 finish(m);
-                return monitor_exit_write_at(m->dirfd, &m->last_exit, err);
+                return r;
+        }
         case STATE_CREATED:
                 if (m->init_pid > 0)
                         kill(m->init_pid, SIGKILL); /* never started: nothing to shut down */
@@ -749,8 +938,9 @@ static int on_restart_timer(Monitor *m, WarrenError **err) {
                 .finished_at_ns = monitor_now_ns(),
                 .error = xstrdup(e->msg),
         };
+        r = monitor_exit_write_at(m->dirfd, x, err);
         finish(m);
-        return monitor_exit_write_at(m->dirfd, x, err);
+        return r;
 }
 
 static int reap(Monitor *m, WarrenError **err) {
@@ -868,7 +1058,7 @@ static int setup(Monitor *m, WarrenError **err) {
 
 static void monitor_done(Monitor *m) {
         for (size_t i = 0; i < MAX_CLIENTS; i++)
-                m->clients[i].fd = safe_close(m->clients[i].fd);
+                client_release(&m->clients[i]);
         if (m->listen_fd >= 0 && m->dirfd >= 0)
                 (void)unlinkat(m->dirfd, MONITOR_ATTACH_SOCKET, 0);
         if (m->wrote_pidfile)
@@ -897,16 +1087,21 @@ static void report_close(Monitor *m) {
         m->report_fd = safe_close(m->report_fd);
 }
 
+/* Until the container is gone for good and every attach client has been sent what was queued for
+ * it (or dropped after CLIENT_DRAIN_TIMEOUT_NS without progress). */
 static int loop(Monitor *m, WarrenError **err) {
-        while (m->state != STATE_DONE) {
+        for (;;) {
+                int timeout = clients_expire(m);
+                if (m->state == STATE_DONE && timeout < 0)
+                        return 0;
                 struct epoll_event evs[16];
-                int n = epoll_wait(m->epfd, evs, (int)ELEMENTSOF(evs), -1);
+                int n = epoll_wait(m->epfd, evs, (int)ELEMENTSOF(evs), timeout);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return error_set_errno(err, errno, "wait for events");
                 }
-                for (int i = 0; i < n && m->state != STATE_DONE; i++) {
+                for (int i = 0; i < n; i++) {
                         uint64_t tag = evs[i].data.u64;
                         int r = 0;
                         switch (tag) {
@@ -937,7 +1132,7 @@ static int loop(Monitor *m, WarrenError **err) {
                         default:
                                 if (tag >= TAG_CLIENT && tag < TAG_CLIENT + MAX_CLIENTS &&
                                     m->clients[tag - TAG_CLIENT].fd >= 0)
-                                        on_client(m, &m->clients[tag - TAG_CLIENT]);
+                                        on_client(m, &m->clients[tag - TAG_CLIENT], evs[i].events);
                                 break;
                         }
                         if (r < 0)

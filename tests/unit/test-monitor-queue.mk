@@ -1,0 +1,1 @@
+TIER_test-monitor-queue := core
