@@ -16,6 +16,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/oci-config.h"
 #include "runtime/process-exec.h"
+#include "runtime/seccomp.h"
 #include "runtime/container-state.h"
 #include "runtime/terminal.h"
 #include "userns/sync.h"
@@ -67,7 +68,7 @@ static int wait_child(pid_t pid, int sigfd, int *ret_status) {
 
 typedef struct ExecChild {
         const ExecOptions *o;
-        const JsonValue *seccomp;
+        const SeccompProgram *seccomp;
         int ns_fds[ELEMENTSOF(exec_ns)];
         int console_fd;
         int sync_fd;
@@ -161,9 +162,14 @@ int container_exec(const ExecOptions *o, int *ret_status, WarrenError **err) {
                 log_debug("config of container `%s` unreadable, no seccomp for exec: %s", o->id,
                           ce->msg);
 
+        _cleanup_seccomp_program_ SeccompProgram *prog = NULL;
+        _cleanup_free_ char *cache = path_join(o->root, SECCOMP_CACHE_DIR_NAME);
+        r = seccomp_program_build(c ? c->linux_.seccomp : NULL, cache, &prog, err);
+        if (r < 0)
+                return error_prefix(err, r, "seccomp");
+
         _cleanup_close_ int sync_fd = -1, sigfd = -1, master = -1;
-        ExecChild x = {
-                .o = o, .seccomp = c ? c->linux_.seccomp : NULL, .console_fd = -1, .sync_fd = -1};
+        ExecChild x = {.o = o, .seccomp = prog, .console_fd = -1, .sync_fd = -1};
         for (size_t i = 0; i < ELEMENTSOF(exec_ns); i++) {
                 x.ns_fds[i] = -1;
                 if (same_ns(s->pid, exec_ns[i].name))

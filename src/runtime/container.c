@@ -22,6 +22,7 @@
 #include "runtime/hooks.h"
 #include "runtime/oci-config.h"
 #include "runtime/process-exec.h"
+#include "runtime/seccomp.h"
 #include "runtime/rootfs-setup.h"
 #include "runtime/container-state.h"
 #include "runtime/terminal.h"
@@ -54,6 +55,7 @@ typedef struct Ctx {
         int listen_fds;
         pid_t pid; /* the child's pid, as the parent sees it */
         ContainerState *state;
+        SeccompProgram *seccomp; /* compiled before the clone (from the cache when it can) */
 } Ctx;
 
 static void ctx_done(Ctx *x) {
@@ -67,6 +69,7 @@ static void ctx_done(Ctx *x) {
         safe_close(x->console_fd);
         safe_close(x->listen_fd);
         container_state_free(x->state);
+        seccomp_program_free(x->seccomp);
 }
 
 char *container_user_name(void) {
@@ -160,7 +163,7 @@ static int child_setup(int sync_fd, Ctx *x, ProcessPlan *plan, int *ret_master, 
         r = rootfs_setup_finish(c, &rc, err);
         if (r < 0)
                 return r;
-        r = process_plan_prepare(c->process, l->seccomp, x->o->preserve_fds, x->listen_fds, plan,
+        r = process_plan_prepare(c->process, x->seccomp, x->o->preserve_fds, x->listen_fds, plan,
                                  err);
         if (r < 0)
                 return r;
@@ -416,6 +419,7 @@ static int do_create(const ContainerOptions *o, Ctx *x, bool wait_on_socket, int
         _cleanup_idmap_plan_ IdMapPlan plan = {};
         bool have_plan = false;
         _cleanup_clone_child_ CloneChild child = {.pid = 0, .sync_fd = -1, .pidfd = -1};
+        _cleanup_free_ char *cache = path_join(o->root, SECCOMP_CACHE_DIR_NAME);
         _cleanup_strv_ char **cgroups = NULL;
         _cleanup_close_ int master = -1;
 
@@ -429,6 +433,12 @@ static int do_create(const ContainerOptions *o, Ctx *x, bool wait_on_socket, int
         }
         if (!x->c->process->terminal && o->console_socket) {
                 r = error_set(err, EINVAL, "--console-socket needs `process.terminal` set to true");
+                goto fail;
+        }
+        /* Before any namespace is joined: the cache's files are checked against our uid. */
+        r = seccomp_program_build(x->c->linux_.seccomp, cache, &x->seccomp, err);
+        if (r < 0) {
+                r = error_prefix(err, r, "seccomp");
                 goto fail;
         }
         r = plan_namespaces(x, &plan, &have_plan, err);

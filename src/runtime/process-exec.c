@@ -22,7 +22,6 @@
 void process_plan_done(ProcessPlan *p) {
         free(p->path);
         strv_free(p->env);
-        seccomp_filter_free(p->seccomp);
         *p = (ProcessPlan){};
 }
 
@@ -74,7 +73,7 @@ static int find_executable(const char *name, char *const *env, char **ret, Warre
         return error_set(err, ENOENT, "executable file `%s` not found in $PATH", name);
 }
 
-int process_plan_prepare(const OciProcess *p, const JsonValue *seccomp, int n_preserve,
+int process_plan_prepare(const OciProcess *p, const SeccompProgram *seccomp, int n_preserve,
                          int listen_fds, ProcessPlan *ret, WarrenError **err) {
         _cleanup_(process_plan_done) ProcessPlan plan = {.process = p};
         int r = find_executable(p->args[0], p->env, &plan.path, err);
@@ -93,9 +92,7 @@ int process_plan_prepare(const OciProcess *p, const JsonValue *seccomp, int n_pr
                 strv_push(&plan.env, "LISTEN_PID=1");
         }
         plan.n_preserve = n_preserve + MAX(listen_fds, 0);
-        r = seccomp_filter_build(seccomp, &plan.seccomp, err);
-        if (r < 0)
-                return error_prefix(err, r, "seccomp");
+        plan.seccomp = seccomp;
         *ret = plan;
         plan = (ProcessPlan){};
         return 0;
@@ -178,7 +175,7 @@ int process_plan_exec(ProcessPlan *plan, WarrenError **err) {
                 }
         }
         if (plan->seccomp && !p->no_new_privileges) {
-                r = seccomp_filter_load(plan->seccomp, err);
+                r = seccomp_program_load(plan->seccomp, err);
                 if (r < 0)
                         return error_prefix(err, r, "load seccomp filter");
         }
@@ -217,7 +214,7 @@ int process_plan_exec(ProcessPlan *plan, WarrenError **err) {
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         return error_set_errno(err, errno, "set no_new_privs");
                 if (plan->seccomp) {
-                        r = seccomp_filter_load(plan->seccomp, err);
+                        r = seccomp_program_load(plan->seccomp, err);
                         if (r < 0)
                                 return error_prefix(err, r, "load seccomp filter");
                 }

@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "basic/fs-util.h"
@@ -590,6 +594,99 @@ int seccomp_filter_export_bpf(const SeccompFilter *f, void **ret, size_t *ret_le
         if (r < 0)
                 return r;
         *ret = buf;
+        return 0;
+}
+
+/* ---- compiled programs ---- */
+
+static char *cache_key(const JsonValue *seccomp, size_t *ret_len) {
+        const struct scmp_version *v = seccomp_version();
+        struct utsname u = {};
+        (void)uname(&u);
+        _cleanup_free_ char *text = NULL;
+        if (json_to_string(seccomp, false, &text, NULL) < 0)
+                return NULL;
+        /* Everything the generated code depends on besides the profile. */
+        char *key = xasprintf("libseccomp %u.%u.%u api %u native %u kernel %s %s\n%s",
+                              v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+                              seccomp_api_get(), seccomp_arch_native(), u.release, u.machine,
+                              text);
+        *ret_len = strlen(key);
+        return key;
+}
+
+static unsigned filter_flags(const SeccompFilter *f) {
+        static const struct {
+                enum scmp_filter_attr attr;
+                unsigned flag;
+        } map[] = {
+                {SCMP_FLTATR_CTL_TSYNC, SECCOMP_FILTER_FLAG_TSYNC},
+                {SCMP_FLTATR_CTL_LOG, SECCOMP_FILTER_FLAG_LOG},
+                {SCMP_FLTATR_CTL_SSB, SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+        };
+        unsigned flags = 0;
+        for (size_t i = 0; i < ELEMENTSOF(map); i++) {
+                uint32_t v = 0;
+                if (seccomp_attr_get(f->ctx, map[i].attr, &v) == 0 && v)
+                        flags |= map[i].flag;
+        }
+        return flags;
+}
+
+int seccomp_program_build(const JsonValue *seccomp, const char *cache_dir,
+                          SeccompProgram **ret, WarrenError **err) {
+        *ret = NULL;
+        if (!seccomp || seccomp->type == JSON_NULL)
+                return 0;
+        size_t key_len = 0;
+        _cleanup_free_ char *key = cache_dir ? cache_key(seccomp, &key_len) : NULL;
+        if (key) {
+                SeccompProgram *p = seccomp_cache_lookup(cache_dir, key, key_len);
+                if (p) {
+                        log_debug("seccomp: program of %zu instructions from the cache",
+                                  p->len / 8);
+                        *ret = p;
+                        return 0;
+                }
+        }
+        _cleanup_seccomp_filter_ SeccompFilter *f = NULL;
+        int r = seccomp_filter_build(seccomp, &f, err);
+        if (r < 0)
+                return r;
+        _cleanup_seccomp_program_ SeccompProgram *p = xnew(SeccompProgram, 1);
+        r = seccomp_filter_export_bpf(f, &p->insns, &p->len, err);
+        if (r < 0)
+                return r;
+        if (p->len == 0 || p->len % sizeof(struct sock_filter) != 0)
+                return error_set(err, EIO, "libseccomp exported a program of %zu bytes", p->len);
+        p->flags = filter_flags(f);
+        if (key)
+                seccomp_cache_store(cache_dir, key, key_len, p);
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int seccomp_program_load(const SeccompProgram *p, WarrenError **err) {
+        if (!p)
+                return 0;
+        struct sock_fprog prog = {
+                .len = (unsigned short)(p->len / sizeof(struct sock_filter)),
+                .filter = p->insns,
+        };
+        if (p->len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return error_set(err, E2BIG, "seccomp program of %zu instructions is too long",
+                                 p->len / sizeof(struct sock_filter));
+        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &prog);
+        if (r < 0 && errno == ENOSYS && p->flags == 0)
+                r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+        if (r < 0 && errno == EACCES)
+                return error_set_errno(err, EACCES,
+                                       "load seccomp filter (set no_new_privs or keep "
+                                       "CAP_SYS_ADMIN)");
+        if (r < 0)
+                return error_set_errno(err, errno, "load seccomp filter");
+        if (r > 0) /* TSYNC: thread r could not be synchronised */
+                return error_set(err, ESRCH, "load seccomp filter: thread %ld cannot take it", r);
         return 0;
 }
 

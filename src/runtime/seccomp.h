@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "basic/error.h"
+#include "runtime/seccomp-cache.h"
 
 typedef struct JsonValue JsonValue;
 typedef struct SeccompFilter SeccompFilter;
@@ -41,6 +42,15 @@ typedef struct SeccompFilter SeccompFilter;
 int seccomp_filter_build(const JsonValue *seccomp, SeccompFilter **ret, WarrenError **err);
 /* Load into the calling thread (or all threads with TSYNC). Call right before execve(). */
 int seccomp_filter_load(SeccompFilter *f, WarrenError **err);
+
+/* What the runtime uses: the compiled program for `seccomp` (validated and built as
+ * seccomp_filter_build() does), taken from `cache_dir` when it holds this profile compiled by
+ * this libseccomp on this kernel, else built and stored there (runtime/seccomp-cache.h).
+ * `cache_dir` NULL: no cache. NULL or JSON null `seccomp` yields *ret = NULL and 0. */
+int seccomp_program_build(const JsonValue *seccomp, const char *cache_dir,
+                          SeccompProgram **ret, WarrenError **err);
+/* Load it into the calling thread with seccomp(2) (same rules as seccomp_filter_load). */
+int seccomp_program_load(const SeccompProgram *p, WarrenError **err);
 SeccompFilter *seccomp_filter_free(SeccompFilter *f);
 static inline void seccomp_filter_freep(SeccompFilter **f) {
         seccomp_filter_free(*f);

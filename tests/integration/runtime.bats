@@ -182,6 +182,38 @@ nothing_left() { # nothing_left ID: no state, not listed
         assert_contains "$output" "Seccomp:	2"
 }
 
+@test "runtime: compiled seccomp programs are reused, and enforced the same from the cache" {
+        args testprobe syscall mkdir
+        edit '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+        run "$WARREN_RUNTIME" --root "$R" --debug run --bundle "$B" c1
+        assert_contains "$output" "syscall mkdir: EPERM"
+        [[ "$output" != *"from the cache"* ]]
+        [ "$(ls "$R/#seccomp-cache" | wc -l)" -eq 1 ]
+        run "$WARREN_RUNTIME" --root "$R" --debug run --bundle "$B" c1
+        assert_contains "$output" "syscall mkdir: EPERM"
+        assert_contains "$output" "from the cache"
+        # exec takes the same program
+        args sleep 100
+        "${WR[@]}" run -d --bundle "$B" c2 </dev/null >/dev/null 2>&1
+        run "$WARREN_RUNTIME" --root "$R" --debug exec c2 testprobe syscall mkdir
+        assert_contains "$output" "syscall mkdir: EPERM"
+        assert_contains "$output" "from the cache"
+        # the cache is not a container, and its files are private
+        run "${WR[@]}" list -q
+        [ "$output" = "c2" ]
+        [ "$(stat -c %a "$R/#seccomp-cache")" = 700 ]
+        [ "$(stat -c %a "$R/#seccomp-cache/"*)" = 600 ]
+        "${WR[@]}" delete -f c2
+        # a changed profile is compiled anew
+        args testprobe syscall mkdir
+        edit '.linux.seccomp.syscalls[0].errnoRet = 13'
+        run "$WARREN_RUNTIME" --root "$R" --debug run --bundle "$B" c1
+        assert_contains "$output" "syscall mkdir: EACCES"
+        [[ "$output" != *"from the cache"* ]]
+        [ "$(ls "$R/#seccomp-cache" | wc -l)" -eq 2 ]
+}
+
 @test "runtime: capabilities and no_new_privs match the config" {
         args grep -E '^(Cap|NoNewPrivs)' /proc/self/status
         edit '.process.capabilities = {"bounding": ["CAP_KILL", "CAP_CHOWN"],

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +19,8 @@
 
 #include "basic/json.h"
 #include "runtime/seccomp.h"
+#include "basic/fs-util.h"
+#include "basic/xalloc.h"
 
 static JsonValue *parse(const char *doc) {
         JsonValue *v = NULL;
@@ -371,8 +376,139 @@ static void test_load(void **state) {
         assert_true(seccomp_is_supported());
 }
 
+/* The same, through a compiled program (cached or not) and seccomp_program_load(). */
+static int load_program_in_child(const SeccompProgram *prog, int (*check)(void)) {
+        pid_t pid = fork();
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                WarrenError *err = NULL;
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        _exit(91);
+                if (seccomp_program_load(prog, &err) < 0)
+                        _exit(92);
+                _exit(check());
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static char *cache_file(const char *dir) {
+        DIR *d = opendir(dir);
+        assert_non_null(d);
+        char *found = NULL;
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_name[0] != '.') {
+                        assert_null(found); /* one profile, one file */
+                        found = xasprintf("%s/%s", dir, de->d_name);
+                }
+        closedir(d);
+        assert_non_null(found);
+        return found;
+}
+
+static void test_program_cache(void **state) {
+        char root[] = "/tmp/test-seccomp-cache.XXXXXX";
+        assert_non_null(mkdtemp(root));
+        _cleanup_free_ char *dir = xasprintf("%s/%s", root, SECCOMP_CACHE_DIR_NAME);
+        _cleanup_json_ JsonValue *p = seccomp_default_profile(0);
+        _cleanup_error_ WarrenError *err = NULL;
+
+        /* a miss builds and stores; a hit gives the very same program */
+        _cleanup_seccomp_program_ SeccompProgram *a = NULL, *b = NULL;
+        assert_int_equal(seccomp_program_build(p, dir, &a, &err), 0);
+        assert_false(a->from_cache);
+        assert_int_equal(seccomp_program_build(p, dir, &b, &err), 0);
+        assert_true(b->from_cache);
+        assert_int_equal(a->len, b->len);
+        assert_int_equal(a->flags, b->flags);
+        assert_memory_equal(a->insns, b->insns, a->len);
+        /* and it is what libseccomp exports for the profile */
+        _cleanup_seccomp_filter_ SeccompFilter *f = NULL;
+        assert_int_equal(seccomp_filter_build(p, &f, &err), 0);
+        _cleanup_free_ void *bpf = NULL;
+        size_t bpf_len = 0;
+        assert_int_equal(seccomp_filter_export_bpf(f, &bpf, &bpf_len, &err), 0);
+        assert_int_equal(bpf_len, b->len);
+        assert_memory_equal(bpf, b->insns, bpf_len);
+
+        /* another profile is another file; the first is untouched */
+        _cleanup_free_ char *file = cache_file(dir);
+        /* (valgrind does not know seccomp(2), which libseccomp asks about TSYNC) */
+        const char *doc =
+                under_valgrind()
+                        ? "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+                          "[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}"
+                        : "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_"
+                          "TSYNC\"],\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":"
+                          "\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}";
+        _cleanup_json_ JsonValue *small = parse(doc);
+        _cleanup_seccomp_program_ SeccompProgram *c = NULL, *c2 = NULL;
+        assert_int_equal(seccomp_program_build(small, dir, &c, &err), 0);
+        assert_false(c->from_cache);
+        assert_true(under_valgrind() || (c->flags & 1 /* SECCOMP_FILTER_FLAG_TSYNC */));
+        assert_int_equal(seccomp_program_build(small, dir, &c2, &err), 0);
+        assert_true(c2->from_cache);
+        assert_int_equal(c2->flags, c->flags);
+        if (!under_valgrind()) {
+                assert_int_equal(load_program_in_child(c2, check_mkdir_eacces), 0);
+                assert_int_equal(load_program_in_child(b, check_default_profile), 0);
+        }
+
+        /* a file whose key is another profile's (a name collision) is a miss, then replaced */
+        _cleanup_free_ char *small_text = NULL;
+        assert_int_equal(json_to_string(small, false, &small_text, NULL), 0);
+        unlink(file);
+        _cleanup_seccomp_program_ SeccompProgram *d = NULL, *e = NULL;
+        assert_int_equal(seccomp_program_build(p, dir, &d, &err), 0);
+        assert_false(d->from_cache);
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(read_file_capped(file, SECCOMP_CACHE_MAX_FILE, &buf, &len, NULL), 0);
+        char *k = memmem(buf, len, "\"defaultAction\"", 15);
+        assert_non_null(k);
+        k[2] ^= 1; /* same length, another profile */
+        assert_int_equal(write_file_atomic(file, buf, len, 0600, NULL), 0);
+        assert_int_equal(seccomp_program_build(p, dir, &e, &err), 0);
+        assert_false(e->from_cache);
+        seccomp_program_free(e);
+        e = NULL;
+        assert_int_equal(seccomp_program_build(p, dir, &e, &err), 0);
+        assert_true(e->from_cache);
+
+        /* a file others may write is not trusted; nor a truncated one */
+        assert_int_equal(chmod(file, 0666), 0);
+        seccomp_program_free(e);
+        e = NULL;
+        assert_int_equal(seccomp_program_build(p, dir, &e, &err), 0);
+        assert_false(e->from_cache);
+        assert_int_equal(truncate(file, 100), 0);
+        assert_int_equal(chmod(file, 0600), 0);
+        seccomp_program_free(e);
+        e = NULL;
+        assert_int_equal(seccomp_program_build(p, dir, &e, &err), 0);
+        assert_false(e->from_cache);
+
+        /* a bad profile is the same error as without a cache, and stores nothing */
+        _cleanup_json_ JsonValue *bad = parse("{\"defaultAction\":\"SCMP_ACT_NOPE\"}");
+        _cleanup_seccomp_program_ SeccompProgram *g = NULL;
+        assert_int_equal(seccomp_program_build(bad, dir, &g, &err), -EINVAL);
+        assert_non_null(strstr(err->msg, "SCMP_ACT_NOPE"));
+        assert_null(g);
+        /* no profile, no program */
+        assert_int_equal(seccomp_program_build(NULL, dir, &g, &err), 0);
+        assert_null(g);
+
+        _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", root);
+        assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_program_cache),
                 cmocka_unit_test(test_valid),           cmocka_unit_test(test_null_and_minimal),
                 cmocka_unit_test(test_errors),          cmocka_unit_test(test_known_lists),
                 cmocka_unit_test(test_default_profile), cmocka_unit_test(test_load),
