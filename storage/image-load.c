@@ -518,22 +518,61 @@ static int plan_oci(LoadCtx *c, WarrenError **err) {
         return 0;
 }
 
-static bool is_staged(LoadCtx *c, const char *diff_id) {
-        return strv_contains(c->staged_ids, diff_id);
+static LayerStage *staged(LoadCtx *c, const char *diff_id) {
+        for (size_t i = 0; i < c->n_stages; i++)
+                if (STREQ(c->staged_ids[i], diff_id))
+                        return c->stages[i];
+        return NULL;
 }
 
-static int unpack_layers(LoadCtx *c, WarrenError **err) {
-        for (size_t i = 0; i < c->n_plans; i++) {
-                ImagePlan *p = &c->plans[i];
-                for (size_t j = 0; j < p->n_layers; j++) {
-                        const char *diff = p->config.diff_ids[j];
-                        if (layer_store_has(c->s->layers, diff) || is_staged(c, diff)) {
-                                PROGRESS(c, "layer %s already stored", diff);
-                                continue;
-                        }
+/*
+ * Whether layer `diff_id`, over the layers whose chain id is `parent` (NULL for a base layer),
+ * is already there (stored, or staged by this load): 1, or 0. A layer whose hardlinks copied
+ * files up from the layers below it holds content of those layers, so it is not reused over
+ * different ones (layers are keyed by diff id): that is refused.
+ */
+static int layer_present(LoadCtx *c, const char *diff_id, const char *parent, WarrenError **err) {
+        _cleanup_free_ char *recorded = NULL;
+        LayerStage *st = staged(c, diff_id);
+        if (st) {
+                const char *p = layer_stage_parent(st);
+                recorded = p ? xstrdup(p) : NULL;
+        } else if (layer_store_has(c->s->layers, diff_id)) {
+                int r = layer_store_parent(c->s->layers, diff_id, &recorded, err);
+                if (r < 0)
+                        return r;
+        } else
+                return 0;
+        if (recorded && (!parent || STRNEQ(recorded, parent)))
+                return error_set(err, ENOTSUP,
+                                 "`%s` holds files its hardlinks copied from the layers below "
+                                 "it in another image (chain `%s`), and this image has other "
+                                 "layers below it: remove the images that use it first",
+                                 diff_id, recorded);
+        return 1;
+}
+
+/* The directory of a layer that is there: staged by this load, or stored. */
+static char *layer_dir(LoadCtx *c, const char *diff_id) {
+        LayerStage *st = staged(c, diff_id);
+        return st ? layer_stage_diff_path(st) : layer_store_diff_path(c->s->layers, diff_id);
+}
+
+static int unpack_plan(LoadCtx *c, ImagePlan *p, WarrenError **err) {
+        char chain[DIGEST_STRING_MAX] = ""; /* of the layers below layer j */
+        _cleanup_strv_ char **dirs = xnew(char *, p->n_layers + 1); /* of layers 0 .. j-1 */
+        for (size_t j = 0; j < p->n_layers; j++) {
+                const char *diff = p->config.diff_ids[j];
+                const char *parent = j ? chain : NULL;
+                int r = layer_present(c, diff, parent, err);
+                if (r < 0)
+                        return error_prefix(err, r, "layer %zu", j);
+                if (r > 0)
+                        PROGRESS(c, "layer %s already stored", diff);
+                else {
                         PROGRESS(c, "unpacking layer %zu/%zu %s", j + 1, p->n_layers, diff);
                         LayerStage *st = NULL;
-                        int r = layer_stage_new(c->s->layers, &st, err);
+                        r = layer_stage_new(c->s->layers, &st, err);
                         if (r < 0)
                                 return r;
                         c->stages = xreallocarray(c->stages, c->n_stages + 1, sizeof(LayerStage *));
@@ -543,8 +582,13 @@ static int unpack_layers(LoadCtx *c, WarrenError **err) {
                         r = blob_store_open_blob(c->s->blobs, p->layer_digests[j], &fd, NULL, err);
                         if (r < 0)
                                 return r;
+                        /* the layers below, nearest first (for hardlinks to their files) */
+                        _cleanup_free_ char **lowers = xnew(char *, j + 1);
+                        for (size_t k = 0; k < j; k++)
+                                lowers[k] = dirs[j - 1 - k];
                         LayerUnpackOptions uo = {.limits = c->o->limits,
-                                                 .known_blob_digest = p->layer_digests[j]};
+                                                 .known_blob_digest = p->layer_digests[j],
+                                                 .lower_dirs = lowers};
                         LayerUnpackResult res;
                         r = layer_stage_unpack(st, fd, &uo, &res, err);
                         if (r < 0)
@@ -560,7 +604,20 @@ static int unpack_layers(LoadCtx *c, WarrenError **err) {
                                                  "layer %zu: diff id mismatch: the config says "
                                                  "`%s`, the content is `%s`",
                                                  j, diff, res.diff_id);
+                        if (res.copied_up > 0)
+                                layer_stage_set_parent(st, parent);
                 }
+                dirs[j] = layer_dir(c, diff);
+                digest_chain_id(parent, diff, chain);
+        }
+        return 0;
+}
+
+static int unpack_layers(LoadCtx *c, WarrenError **err) {
+        for (size_t i = 0; i < c->n_plans; i++) {
+                int r = unpack_plan(c, &c->plans[i], err);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }

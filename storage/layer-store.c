@@ -23,6 +23,7 @@ struct LayerStage {
         char *name; /* under .staging */
         int diffd;  /* staging/<name>/diff */
         uint64_t content_size;
+        char *parent; /* the chain id of the layers it copied files from, or NULL */
 };
 
 static int random_name(const char *prefix, char **ret) {
@@ -112,7 +113,8 @@ char *layer_store_diff_path(LayerStore *ls, const char *diff_id) {
         return hex ? xasprintf("%s/%s/diff", ls->path, hex) : NULL;
 }
 
-int layer_store_size(LayerStore *ls, const char *diff_id, uint64_t *ret, WarrenError **err) {
+static int read_layer_json(LayerStore *ls, const char *diff_id, JsonValue **ret,
+                           WarrenError **err) {
         const char *hex = digest_hex(diff_id);
         if (!hex)
                 return error_set(err, EINVAL, "invalid diff id `%s`", diff_id);
@@ -122,15 +124,35 @@ int layer_store_size(LayerStore *ls, const char *diff_id, uint64_t *ret, WarrenE
         int r = read_file_at_capped(ls->dirfd, p, 64 * 1024, &buf, &len, false, err);
         if (r < 0)
                 return r;
-        _cleanup_json_ JsonValue *v = NULL;
-        r = json_parse(buf, len, 0, &v, err);
+        r = json_parse(buf, len, 0, ret, err);
         if (r < 0)
                 return error_prefix(err, r, "layer `%s`", diff_id);
+        return 0;
+}
+
+int layer_store_size(LayerStore *ls, const char *diff_id, uint64_t *ret, WarrenError **err) {
+        _cleanup_json_ JsonValue *v = NULL;
+        int r = read_layer_json(ls, diff_id, &v, err);
+        if (r < 0)
+                return r;
         uint64_t size = 0;
         r = json_get_uint64(v, "size", NULL, &size, err);
         if (r < 0)
                 return r;
         *ret = size;
+        return 0;
+}
+
+int layer_store_parent(LayerStore *ls, const char *diff_id, char **ret, WarrenError **err) {
+        _cleanup_json_ JsonValue *v = NULL;
+        int r = read_layer_json(ls, diff_id, &v, err);
+        if (r < 0)
+                return r;
+        char *parent = NULL;
+        r = json_get_string(v, "parent", NULL, &parent, err);
+        if (r < 0)
+                return error_prefix(err, r, "layer `%s`", diff_id);
+        *ret = parent;
         return 0;
 }
 
@@ -202,6 +224,19 @@ int layer_stage_unpack(LayerStage *st, int fd, const LayerUnpackOptions *opts,
         return 0;
 }
 
+char *layer_stage_diff_path(LayerStage *st) {
+        return xasprintf("%s/.staging/%s/diff", st->ls->path, st->name);
+}
+
+void layer_stage_set_parent(LayerStage *st, const char *parent_chain_id) {
+        free(st->parent);
+        st->parent = parent_chain_id ? xstrdup(parent_chain_id) : NULL;
+}
+
+const char *layer_stage_parent(LayerStage *st) {
+        return st->parent;
+}
+
 int layer_stage_commit(LayerStage *st, const char *diff_id, WarrenError **err) {
         const char *hex = digest_hex(diff_id);
         if (!hex)
@@ -213,6 +248,8 @@ int layer_stage_commit(LayerStage *st, const char *diff_id, WarrenError **err) {
         json_gen_key(g, "size");
         json_gen_uint(g, st->content_size);
         json_gen_kv_int(g, "created", (int64_t)time(NULL));
+        if (st->parent)
+                json_gen_kv_string(g, "parent", st->parent);
         json_gen_end_object(g);
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
@@ -227,8 +264,19 @@ int layer_stage_commit(LayerStage *st, const char *diff_id, WarrenError **err) {
         if (r < 0)
                 return error_prefix(err, r, "commit layer `%s`", diff_id);
         if (renameat2(st->ls->stagingfd, st->name, st->ls->dirfd, hex, RENAME_NOREPLACE) < 0) {
-                if (errno == EEXIST || errno == ENOTEMPTY)
-                        return 0; /* a concurrent import won; ours is dropped by free */
+                if (errno == EEXIST || errno == ENOTEMPTY) {
+                        /* A concurrent import won; ours is dropped by free. Both copied files
+                         * up from the layers below or neither did (the same tar), but perhaps
+                         * from different ones. */
+                        _cleanup_free_ char *theirs = NULL;
+                        if (st->parent && layer_store_parent(st->ls, diff_id, &theirs, NULL) == 0 &&
+                            theirs && STRNEQ(theirs, st->parent))
+                                return error_set(err, ENOTSUP,
+                                                 "layer `%s` was stored meanwhile with files "
+                                                 "copied from other layers below it",
+                                                 diff_id);
+                        return 0;
+                }
                 return error_set_errno(err, errno, "commit layer `%s`", diff_id);
         }
         (void)fsync(st->ls->dirfd);
@@ -244,6 +292,7 @@ LayerStage *layer_stage_free(LayerStage *st) {
         if (st->name)
                 (void)rm_rf_at(st->ls->stagingfd, st->name, NULL);
         free(st->name);
+        free(st->parent);
         free(st);
         return NULL;
 }

@@ -12,7 +12,8 @@
  * the layers below it, so images that share a layer share its directory whatever their chain):
  *
  *   layers/<diff-hex>/diff/        the unpacked tree (overlay lower directory)
- *   layers/<diff-hex>/layer.json   {"version":1,"diff_id":..,"size":..,"created":..}
+ *   layers/<diff-hex>/layer.json   {"version":1,"diff_id":..,"size":..,"created":..,
+ *                                  "parent":..} (only for a layer that copied files up)
  *   layers/.staging/<random>/      layers being unpacked; renamed into place when verified
  *   layers/lock                    shared while importing, exclusive while deleting
  *
@@ -38,11 +39,23 @@ int layer_store_size(LayerStore *ls, const char *diff_id, uint64_t *ret, WarrenE
 int layer_store_list(LayerStore *ls, char ***ret_diff_ids, WarrenError **err);
 /* Remove a layer: renamed into staging first, so it disappears at once. */
 int layer_store_remove(LayerStore *ls, const char *diff_id, WarrenError **err);
+/* The chain id of the layers a stored layer copied files up from (hardlinks to their files,
+ * layer-unpack.h), in *ret; NULL when its content is its own and it fits over any parents. */
+int layer_store_parent(LayerStore *ls, const char *diff_id, char **ret, WarrenError **err);
 
 /* A new staging directory; unpack into it, then commit or free (which removes it). */
 int layer_stage_new(LayerStore *ls, LayerStage **ret, WarrenError **err);
 int layer_stage_unpack(LayerStage *st, int fd, const LayerUnpackOptions *opts,
                        LayerUnpackResult *ret, WarrenError **err);
+/* "<root>/layers/.staging/<name>/diff": a lower directory for the layers above it in the same
+ * import, before it is committed. */
+char *layer_stage_diff_path(LayerStage *st);
+/* The unpack copied files up from the layers below (LayerUnpackResult.copied_up), whose chain id
+ * is `parent_chain_id`: the layer's content depends on them, and layer.json says so ("parent"),
+ * so that it is not reused over other layers. */
+void layer_stage_set_parent(LayerStage *st, const char *parent_chain_id);
+/* What layer_stage_set_parent() recorded, or NULL. */
+const char *layer_stage_parent(LayerStage *st);
 /* Make the staged layer visible as `diff_id`. If another import got there first, ours is
  * dropped and that is success. */
 int layer_stage_commit(LayerStage *st, const char *diff_id, WarrenError **err);

@@ -15,6 +15,12 @@
  * modes (setuid included), mtimes and xattrs are kept where the process may set them; device
  * nodes and sockets are skipped with a warning. Run it inside the user namespace so that
  * ownership maps through the subordinate id range.
+ *
+ * A hardlink whose target is not in the layer (a file of a lower layer) is copied up: the link's
+ * path gets a copy of the file the merged view of the layers below shows at the target (content,
+ * mode, owner, xattrs, times), as overlayfs would copy it up; links to the same lower file share
+ * one copy. A target that no layer shows (absent, deleted by a whiteout, hidden by an opaque
+ * directory), or that is a directory, is refused.
  */
 
 typedef struct LayerUnpackResult {
@@ -29,6 +35,7 @@ typedef struct LayerUnpackResult {
         uint64_t skipped_devices;
         uint64_t owner_failures; /* chown refused (id not mapped): owner left as ours */
         uint64_t xattr_failures;
+        uint64_t copied_up; /* hardlinks to a lower layer's file made copies (see above) */
         char compression[8];
 } LayerUnpackResult;
 
@@ -38,6 +45,10 @@ typedef struct LayerUnpackOptions {
         /* The input is a stored blob with this digest: it is not hashed again, and when it is
          * not compressed its diff id is the same digest (layer_reader_set_known_digest()). */
         const char *known_blob_digest;
+        /* The directories of the layers below, nearest first, NULL-terminated (NULL: none), for
+         * hardlinks to their files. They are opened only when a hardlink's target is not in this
+         * layer, and are only read. */
+        char *const *lower_dirs;
 } LayerUnpackOptions;
 
 /* Unpack the stream on `fd` into the directory `rootfd`. Nothing is verified here: the caller

@@ -376,6 +376,97 @@ PY
         done
 }
 
+# Two docker-archives over the busybox root filesystem whose second layer (the same tar in both)
+# hardlinks to files of the first, which differ: hl-a.tar (hl:a) and hl-b.tar (hl:b).
+make_hardlink_images() {
+        python3 - "$ROOTFS_TEMPLATE" "$TEST_TMP" <<'PY'
+import hashlib, io, json, sys, tarfile
+rootfs, out = sys.argv[1], sys.argv[2]
+def reset(ti):
+    ti.uid = ti.gid = 0
+    ti.uname = ti.gname = ""
+    ti.mtime = 1700000000
+    return ti
+def layer(add):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        add(t)
+    return buf.getvalue()
+def entry(t, name, data=None, link=None, mode=0o644, uid=0, mtime=1700000000):
+    ti = tarfile.TarInfo(name)
+    ti.mode, ti.uid, ti.gid, ti.mtime = mode, uid, uid, mtime
+    if link is not None:
+        ti.type, ti.linkname = tarfile.LNKTYPE, link
+        t.addfile(ti)
+    else:
+        ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data))
+def base(content):
+    def add(t):
+        t.add(rootfs, arcname=".", filter=reset)
+        entry(t, "data/orig", content, mode=0o640, uid=1000, mtime=1234567890)
+    return layer(add)
+def top(t):
+    entry(t, "data/link", link="data/orig")
+    entry(t, "etc/link2", link="/data/./orig")
+    entry(t, "data/orig", b"rewritten by the top layer\n")
+top = layer(top)
+def sha(b):
+    return "sha256:" + hashlib.sha256(b).hexdigest()
+for name, content in (("a", b"from base a\n"), ("b", b"from base b\n")):
+    layers = [base(content), top]
+    cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
+                      "rootfs": {"type": "layers", "diff_ids": [sha(l) for l in layers]}}).encode()
+    files = [(sha(l)[7:] + "/layer.tar", l) for l in layers]
+    files += [("config.json", cfg), ("manifest.json", json.dumps([{"Config": "config.json",
+              "RepoTags": ["hl:" + name], "Layers": [f for f, _ in files]}]).encode())]
+    with tarfile.open("%s/hl-%s.tar" % (out, name), "w") as t:
+        for n, d in files:
+            ti = tarfile.TarInfo(n)
+            ti.size = len(d)
+            t.addfile(ti, io.BytesIO(d))
+PY
+}
+
+@test "a hardlink to a file of a lower layer shows that file, copied up" {
+        require_feature userns
+        make_hardlink_images
+        run "$WARREN" load -i "$TEST_TMP/hl-a.tar"
+        [ "$status" -eq 0 ]
+        run "$WARREN" run --rm --network none hl:a cat /data/link
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = "from base a" ]
+        # the base layer's mode and time; both links share the copy; the target written after
+        # the links in the same layer is a file of its own
+        run "$WARREN" run --rm --network none hl:a sh -c '
+                stat -c "%a %Y" /data/link
+                cat /etc/link2 /data/orig
+                test "$(stat -c %i /data/link)" = "$(stat -c %i /etc/link2)" && echo shared'
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "640 1234567890" ]
+        [ "${lines[1]}" = "from base a" ]
+        [ "${lines[2]}" = "rewritten by the top layer" ]
+        [ "${lines[3]}" = "shared" ]
+        if is_root || have_feature newuidmap; then
+                run "$WARREN" run --rm --network none hl:a stat -c "%u:%g" /data/link
+                [ "$output" = "1000:1000" ]
+        fi
+        # the top layer holds a copy of hl:a's file: it is not reused over another base
+        before=$(store_snapshot)
+        run "$WARREN" load -i "$TEST_TMP/hl-b.tar"
+        echo "$output"
+        [ "$status" -eq 125 ]
+        assert_contains "$output" "copied from the layers below it"
+        [ "$(store_snapshot)" = "$before" ]
+        "$WARREN" rmi hl:a
+        run "$WARREN" load -i "$TEST_TMP/hl-b.tar"
+        [ "$status" -eq 0 ]
+        run "$WARREN" run --rm --network none hl:b cat /data/link
+        [ "$output" = "from base b" ]
+}
+
 @test "hostile images are refused or contained; the store is as it was" {
         require_feature userns
         target=$TEST_TMP/target
@@ -389,6 +480,10 @@ PY
                 [hardlink-out]="escapes the layer root"
                 [hardlink-abs]="hardlink target"
                 [symlink-loop]="Too many levels of symbolic links"
+                [hardlink-deleted]="hardlink target \`x\` is deleted by a whiteout"
+                [hardlink-opaque]="hardlink target \`d/x\` is not in this layer or below"
+                [hardlink-lower-dir]="hardlink target \`d\` is a directory"
+                [hardlink-lower-escape]="hardlink target \`esc/victim\` is not in this layer or below"
                 [huge-size]="header claims"
                 [long-name]="tar entry name of"
                 [long-component]="has a component of 300 bytes"

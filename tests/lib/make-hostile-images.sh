@@ -10,6 +10,12 @@
 #   hardlink-out    a hardlink to `../../../../TARGET/victim`                   refused
 #   hardlink-abs    a hardlink to `/TARGET/victim`                              refused
 #   symlink-loop    `a -> b`, `b -> a`, then `a/file`                           refused
+# and hardlinks to a file of a lower layer (copied up when the merged view shows it):
+#   hardlink-deleted      layer 1 has `x`, layer 2 deletes it, layer 3 links to it   refused
+#   hardlink-opaque       layer 1 has `d/x`, layer 2 makes `d` opaque, layer 3 links refused
+#   hardlink-lower-dir    layer 1 has directory `d`, layer 2 links to it          refused
+#   hardlink-lower-escape layer 1 has `esc -> TARGET`, layer 2 links `esc/victim` refused
+#                         (resolved inside the image, where there is no victim)
 #   huge-size       a header claiming 100 TiB                                   refused
 #   long-name       a 5000-byte path; a 300-byte component                      refused
 #   digest-mismatch the config's diff id is not the layer's                     refused
@@ -85,6 +91,16 @@ def docker(name, layer_blob, diff_id=None, cfg=None, layers_override=None):
     with open(os.path.join(out, name + ".tar"), "wb") as f:
         f.write(data)
 
+def docker_layers(name, blobs):
+    ids = [sha(b) for b in blobs]
+    cfg = config(ids)
+    ch = hashlib.sha256(cfg).hexdigest()
+    files = [("l%d/layer.tar" % i, b) for i, b in enumerate(blobs)]
+    manifest = json.dumps([{"Config": ch + ".json", "RepoTags": ["hostile/" + name + ":latest"],
+                            "Layers": [f for f, _ in files]}]).encode()
+    with open(os.path.join(out, name + ".tar"), "wb") as f:
+        f.write(archive(files + [(ch + ".json", cfg), ("manifest.json", manifest)]))
+
 def oci(name, layer_blob, media_type, no_layers=False, corrupt_blob=False):
     cfg = config([] if no_layers else [sha(layer_blob)])
     layers = [] if no_layers else [{"mediaType": media_type, "digest": sha(layer_blob), "size": len(layer_blob)}]
@@ -116,6 +132,16 @@ docker("hardlink-out", layer([ti("hl", "hardlink", link=rel_up + target.lstrip("
 docker("hardlink-abs", layer([ti("hl", "hardlink", link=target + "/victim")]))
 docker("symlink-loop", layer([ti("a", "symlink", link="b"), ti("b", "symlink", link="a"),
                               ti("a/file", data=b"loop\n")]))
+docker_layers("hardlink-deleted", [layer([ti("x", data=b"deleted above\n")]),
+                                    layer([ti(".wh.x")]),
+                                    layer([ti("hl", "hardlink", link="x")])])
+docker_layers("hardlink-opaque", [layer([ti("d/x", data=b"hidden above\n")]),
+                                   layer([ti("d/.wh..wh..opq")]),
+                                   layer([ti("hl", "hardlink", link="d/x")])])
+docker_layers("hardlink-lower-dir", [layer([ti("d", "dir", mode=0o755)]),
+                                      layer([ti("hl", "hardlink", link="d")])])
+docker_layers("hardlink-lower-escape", [layer([ti("esc", "symlink", link=target)]),
+                                         layer([ti("hl", "hardlink", link="esc/victim")])])
 huge = raw_huge_layer()
 docker("huge-size", huge)
 docker("long-name", layer([ti("d/" + "x" * 5000, data=b"long\n")]))

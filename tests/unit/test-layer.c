@@ -305,6 +305,242 @@ static void test_unpack_garbage(void **state) {
         close(fd);
 }
 
+/* ---- hardlinks to a lower layer's file ---- */
+
+/* Unpack `t` into the new directory `name` under the fixture, over the layers `lowers` (names
+ * of earlier directories, nearest first, NULL-terminated). */
+static int unpack_layer(Fixture *f, const char *name, Tar *t, const char *const *lowers,
+                        const LayerLimits *limits, LayerUnpackResult *res, WarrenError **err) {
+        if (mkdirat(f->rootfd, name, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        _cleanup_close_ int dfd = openat(f->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dfd >= 0);
+        char *dirs[8] = {NULL};
+        for (size_t i = 0; lowers && lowers[i]; i++)
+                dirs[i] = xasprintf("%s/%s", f->dir, lowers[i]);
+        _cleanup_close_ int fd = tar_fd(t);
+        LayerUnpackOptions o = {.limits = limits, .lower_dirs = dirs};
+        int r = layer_unpack(fd, dfd, &o, res, err);
+        for (size_t i = 0; dirs[i]; i++)
+                free(dirs[i]);
+        return r;
+}
+
+static char *read_at(Fixture *f, const char *rel) {
+        _cleanup_close_ int fd = openat(f->rootfd, rel, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        char *buf = xmalloc(256);
+        ssize_t n = read(fd, buf, 255);
+        assert_true(n >= 0);
+        buf[n] = '\0';
+        return buf;
+}
+
+static void test_hardlink_lower(void **state) {
+        Fixture *f = *state;
+        _cleanup_error_ WarrenError *err = NULL;
+        LayerUnpackResult res;
+        Tar t = {0};
+        tar_add(&t, "etc/", '5', NULL, NULL, 0755, 0);
+        tar_add(&t, "etc/file", '0', NULL, "from layer 1\n", 04750, 1234);
+        tar_add(&t, "usr/lib/libx.so", '0', NULL, "library\n", 0644, 0);
+        tar_add(&t, "lib", '2', "usr/lib", NULL, 0777, 0);
+        tar_add(&t, "etc/fifo", '6', NULL, NULL, 0640, 0);
+        assert_int_equal(unpack_layer(f, "l1", &t, NULL, NULL, &res, &err), 0);
+        /* an xattr and distinct times to be copied */
+        _cleanup_close_ int lfd = openat(f->rootfd, "l1/etc/file", O_RDONLY | O_CLOEXEC);
+        assert_true(lfd >= 0);
+        assert_int_equal(fsetxattr(lfd, "user.test", "kept", 4, 0), 0);
+        struct timespec ts[2] = {{1600000000, 111}, {1650000000, 222}};
+        assert_int_equal(futimens(lfd, ts), 0);
+        struct stat lower;
+        assert_int_equal(fstat(lfd, &lower), 0);
+
+        tar_add(&t, "etc/", '5', NULL, NULL, 0755, 0);
+        tar_add(&t, "etc/link", '1', "etc/file", NULL, 0644, 0);
+        tar_add(&t, "other/link2", '1', "/etc/./file", NULL, 0644, 0);         /* shares the copy */
+        tar_add(&t, "etc/file", '0', NULL, "rewritten in layer 2\n", 0600, 0); /* after the link */
+        tar_add(&t, "own", '0', NULL, "own\n", 0644, 0);
+        tar_add(&t, "own-link", '1', "own", NULL, 0644, 0);          /* same layer: a real link */
+        tar_add(&t, "libx-link", '1', "lib/libx.so", NULL, 0644, 0); /* through a lower symlink */
+        tar_add(&t, "fifo-link", '1', "etc/fifo", NULL, 0644, 0);
+        const char *const lowers[] = {"l1", NULL};
+        assert_int_equal(unpack_layer(f, "l2", &t, lowers, NULL, &res, &err), 0);
+        assert_int_equal(res.copied_up, 3);
+
+        struct stat a, b, c;
+        assert_int_equal(fstatat(f->rootfd, "l2/etc/link", &a, AT_SYMLINK_NOFOLLOW), 0);
+        assert_true(S_ISREG(a.st_mode));
+        assert_false(a.st_ino == lower.st_ino);
+        assert_int_equal(a.st_mode & 07777, 04750);
+        assert_int_equal(a.st_uid, lower.st_uid);
+        assert_int_equal(a.st_gid, lower.st_gid);
+        assert_int_equal(a.st_mtim.tv_sec, 1650000000);
+        assert_int_equal(a.st_mtim.tv_nsec, 222);
+        _cleanup_free_ char *content = read_at(f, "l2/etc/link");
+        assert_string_equal(content, "from layer 1\n");
+        char v[8] = "";
+        _cleanup_free_ char *lp = xasprintf("%s/l2/etc/link", f->dir);
+        assert_int_equal(getxattr(lp, "user.test", v, sizeof(v)), 4);
+        assert_memory_equal(v, "kept", 4);
+        /* links to the same lower file share one copy, as the tar's links share an inode */
+        assert_int_equal(fstatat(f->rootfd, "l2/other/link2", &b, AT_SYMLINK_NOFOLLOW), 0);
+        assert_true(a.st_ino == b.st_ino);
+        /* the target written after the link is a separate file */
+        _cleanup_free_ char *rewritten = read_at(f, "l2/etc/file");
+        assert_string_equal(rewritten, "rewritten in layer 2\n");
+        assert_int_equal(fstatat(f->rootfd, "l2/etc/file", &c, AT_SYMLINK_NOFOLLOW), 0);
+        assert_false(c.st_ino == a.st_ino);
+        /* the lower layer is untouched */
+        _cleanup_free_ char *orig = read_at(f, "l1/etc/file");
+        assert_string_equal(orig, "from layer 1\n");
+        /* a target in the same layer is still a real hardlink */
+        assert_int_equal(fstatat(f->rootfd, "l2/own", &a, 0), 0);
+        assert_int_equal(fstatat(f->rootfd, "l2/own-link", &b, 0), 0);
+        assert_true(a.st_ino == b.st_ino);
+        _cleanup_free_ char *lib = read_at(f, "l2/libx-link");
+        assert_string_equal(lib, "library\n");
+        assert_int_equal(fstatat(f->rootfd, "l2/fifo-link", &a, AT_SYMLINK_NOFOLLOW), 0);
+        assert_true(S_ISFIFO(a.st_mode));
+        assert_int_equal(a.st_mode & 07777, 0640);
+}
+
+static void test_hardlink_lower_fallback(void **state) {
+        layer_path_force_fallback(true);
+        test_hardlink_lower(state);
+}
+
+/* Layer 3 hardlinks to `target` over l2 and l1: the error code, and a part of the message. */
+static void check_lower_refused(Fixture *f, const char *target, int code, const char *msg) {
+        _cleanup_error_ WarrenError *err = NULL;
+        LayerUnpackResult res;
+        Tar t = {0};
+        tar_add(&t, "ok", '0', NULL, "fine\n", 0644, 0);
+        /* directories of this layer over a file and a whiteout of layer 2 */
+        tar_add(&t, "g/", '5', NULL, NULL, 0755, 0);
+        tar_add(&t, "gw/", '5', NULL, NULL, 0755, 0);
+        tar_add(&t, "hl", '1', target, NULL, 0644, 0);
+        const char *const lowers[] = {"l2", "l1", NULL};
+        (void)rm_rf_at(f->rootfd, "l3", NULL);
+        assert_int_equal(unpack_layer(f, "l3", &t, lowers, NULL, &res, &err), -code);
+        assert_non_null(err);
+        assert_non_null(strstr(err->msg, msg));
+        assert_non_null(strstr(err->msg, "entry `hl`"));
+        assert_false(exists_at(f, "l3/hl"));
+}
+
+static void test_hardlink_lower_refused(void **state) {
+        Fixture *f = *state;
+        _cleanup_error_ WarrenError *err = NULL;
+        LayerUnpackResult res;
+        Tar t = {0};
+        tar_add(&t, "a/x", '0', NULL, "deleted above\n", 0644, 0);
+        tar_add(&t, "d/x", '0', NULL, "hidden above\n", 0644, 0);
+        tar_add(&t, "d/sub/y", '0', NULL, "hidden above\n", 0644, 0);
+        tar_add(&t, "dir/", '5', NULL, NULL, 0755, 0);
+        tar_add(&t, "keep/z", '0', NULL, "visible\n", 0644, 0);
+        tar_add(&t, "both", '0', NULL, "layer 1\n", 0644, 0);
+        tar_add(&t, "f", '0', NULL, "a file, not a directory\n", 0644, 0);
+        tar_add(&t, "g/x", '0', NULL, "hidden by layer 2's file g\n", 0644, 0);
+        tar_add(&t, "gw/x", '0', NULL, "hidden by layer 2's whiteout of gw\n", 0644, 0);
+        tar_add(&t, "loop1", '2', "loop2", NULL, 0777, 0);
+        tar_add(&t, "esc", '2', NULL, NULL, 0777, 0);
+        /* esc -> the directory outside, as an absolute and a climbing link */
+        snprintf(t.buf + t.len - 512 + 157, 100, "../../../../..%s", f->outside);
+        {
+                char *h = t.buf + t.len - 512;
+                memset(h + 148, ' ', 8);
+                unsigned sum = 0;
+                for (int i = 0; i < 512; i++)
+                        sum += (unsigned char)h[i];
+                snprintf(h + 148, 8, "%06o", sum);
+                h[155] = ' ';
+        }
+        assert_int_equal(unpack_layer(f, "l1", &t, NULL, NULL, &res, &err), 0);
+        _cleanup_free_ char *victim = xasprintf("%s/victim", f->outside);
+        _cleanup_close_ int vfd = open(victim, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(vfd >= 0);
+        assert_int_equal(write_all(vfd, "outside\n", 8), 0);
+
+        tar_add(&t, "a/.wh.x", '0', NULL, NULL, 0644, 0);
+        tar_add(&t, "d/.wh..wh..opq", '0', NULL, NULL, 0644, 0);
+        tar_add(&t, "d/new", '0', NULL, "new\n", 0644, 0);
+        tar_add(&t, "loop2", '2', "loop1", NULL, 0777, 0);
+        tar_add(&t, "g", '0', NULL, "a file over a directory\n", 0644, 0);
+        tar_add(&t, ".wh.gw", '0', NULL, NULL, 0644, 0);
+        tar_add(&t, "both", '0', NULL, "layer 2\n", 0644, 0);
+        const char *const lowers[] = {"l1", NULL};
+        assert_int_equal(unpack_layer(f, "l2", &t, lowers, NULL, &res, &err), 0);
+
+        check_lower_refused(f, "a/x", ENOENT, "is deleted by a whiteout");
+        check_lower_refused(f, "d/x", ENOENT, "is not in this layer or below");
+        check_lower_refused(f, "d/sub/y", ENOENT, "is not in this layer or below");
+        check_lower_refused(f, "dir", EPERM, "is a directory");
+        check_lower_refused(f, "nowhere", ENOENT, "is not in this layer or below");
+        check_lower_refused(f, "f/x", ENOENT, "is not in this layer or below");
+        check_lower_refused(f, "g/x", ENOENT, "is not in this layer or below");
+        check_lower_refused(f, "gw/x", ENOENT, "is not in this layer or below");
+        check_lower_refused(f, "esc/victim", ENOENT, "is not in this layer or below");
+        check_lower_refused(f, "loop1/x", ELOOP, "hardlink target `loop1/x`");
+        check_lower_refused(f, "../../x", EINVAL, "escapes the layer root");
+        /* what is visible through the opaque directory and beside the whiteout still links */
+        Tar ok = {0};
+        tar_add(&ok, "new", '1', "d/new", NULL, 0644, 0);
+        tar_add(&ok, "z", '1', "keep/z", NULL, 0644, 0);
+        tar_add(&ok, "nearest", '1', "both", NULL, 0644, 0);
+        const char *const both[] = {"l2", "l1", NULL};
+        assert_int_equal(unpack_layer(f, "l4", &ok, both, NULL, &res, &err), 0);
+        _cleanup_free_ char *n = read_at(f, "l4/new");
+        assert_string_equal(n, "new\n");
+        _cleanup_free_ char *z = read_at(f, "l4/z");
+        assert_string_equal(z, "visible\n");
+        _cleanup_free_ char *nearest = read_at(f, "l4/nearest");
+        assert_string_equal(nearest, "layer 2\n");
+        /* without lower layers the target must be in the layer */
+        Tar alone = {0};
+        tar_add(&alone, "hl", '1', "keep/z", NULL, 0644, 0);
+        assert_int_equal(unpack_layer(f, "l5", &alone, NULL, NULL, &res, &err), -ENOENT);
+        assert_non_null(strstr(err->msg, "is not in this layer or below"));
+        /* nothing outside was read or written */
+        _cleanup_free_ char *still = NULL;
+        {
+                _cleanup_close_ int fd = open(victim, O_RDONLY | O_CLOEXEC);
+                char buf[16] = "";
+                assert_int_equal(read(fd, buf, sizeof(buf) - 1), 8);
+                still = xstrdup(buf);
+        }
+        assert_string_equal(still, "outside\n");
+}
+
+static void test_hardlink_lower_limits(void **state) {
+        Fixture *f = *state;
+        _cleanup_error_ WarrenError *err = NULL;
+        LayerUnpackResult res;
+        Tar t = {0};
+        char big[101];
+        memset(big, 'b', 100);
+        big[100] = '\0';
+        tar_add(&t, "big", '0', NULL, big, 0644, 0);
+        assert_int_equal(unpack_layer(f, "l1", &t, NULL, NULL, &res, &err), 0);
+        LayerLimits lim = layer_limits_default;
+        lim.max_total_size = 120;
+        const char *const lowers[] = {"l1", NULL};
+        /* the copy alone fits; a file after it does not */
+        tar_add(&t, "hl", '1', "big", NULL, 0644, 0);
+        assert_int_equal(unpack_layer(f, "l2", &t, lowers, &lim, &res, &err), 0);
+        assert_int_equal(res.content_size, 100);
+        tar_add(&t, "hl", '1', "big", NULL, 0644, 0);
+        tar_add(&t, "more", '0', NULL, "twenty-one bytes ...\n", 0644, 0);
+        assert_int_equal(unpack_layer(f, "l3", &t, lowers, &lim, &res, &err), -EFBIG);
+        error_free(TAKE_PTR(err));
+        /* the copy does not fit after the layer's own files */
+        lim.max_total_size = 110;
+        tar_add(&t, "more", '0', NULL, "twenty-one bytes ...\n", 0644, 0);
+        tar_add(&t, "hl", '1', "big", NULL, 0644, 0);
+        assert_int_equal(unpack_layer(f, "l4", &t, lowers, &lim, &res, &err), -EFBIG);
+        assert_non_null(strstr(err->msg, "copying hardlink target `big`"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_path_clean),
@@ -314,6 +550,10 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_unpack_escapes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unpack_escapes_fallback, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unpack_garbage, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_hardlink_lower, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_hardlink_lower_fallback, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_hardlink_lower_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_hardlink_lower_limits, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
