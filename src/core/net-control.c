@@ -22,16 +22,38 @@ static int get_port(const JsonValue *args, const char *key, bool zero_ok, bool r
         return 1;
 }
 
-static int get_addr(const JsonValue *args, const char *key, struct in_addr *ret,
-                    WarrenError **err) {
+/* 0 when absent, 1 with the string, < 0 when not a string */
+static int get_string(const JsonValue *args, const char *key, const char **ret, WarrenError **err) {
         const JsonValue *v = json_get(args, key);
         if (!v)
                 return 0;
-        const char *s = json_string(v);
-        if (!s)
+        *ret = json_string(v);
+        if (!*ret)
                 return error_set(err, EINVAL, "`arguments.%s` must be a string", key);
+        return 1;
+}
+
+/* guest_addr: IPv4 */
+static int get_guest_addr(const JsonValue *args, struct in_addr *ret, WarrenError **err) {
+        const char *s = NULL;
+        int r = get_string(args, "guest_addr", &s, err);
+        if (r <= 0)
+                return r;
         if (net_ipv4_parse(s, ret) < 0)
-                return error_set(err, EINVAL, "`arguments.%s`: invalid ipv4 address `%s`", key, s);
+                return error_set(err, EINVAL, "`arguments.guest_addr`: invalid ipv4 address `%s`",
+                                 s);
+        return 1;
+}
+
+/* host_addr: IPv4 or IPv6, without brackets; absent: 0.0.0.0, as slirp4netns's API has it */
+static int get_host_addr(const JsonValue *args, NetHostAddr *ret, WarrenError **err) {
+        const char *s = NULL;
+        int r = get_string(args, "host_addr", &s, err);
+        if (r <= 0)
+                return r;
+        r = net_host_addr_parse(s, ret, err);
+        if (r < 0)
+                return error_prefix(err, r, "`arguments.host_addr`");
         return 1;
 }
 
@@ -40,7 +62,7 @@ static int parse_add(const JsonValue *args, NetControlRequest *req, WarrenError 
         if (!json_is(args, JSON_OBJECT))
                 return error_set(err, EINVAL, "`arguments` must be an object");
 
-        r = get_addr(args, "guest_addr", &req->guest_addr, err);
+        r = get_guest_addr(args, &req->guest_addr, err);
         if (r < 0)
                 return r;
 
@@ -51,12 +73,12 @@ static int parse_add(const JsonValue *args, NetControlRequest *req, WarrenError 
                 return net_port_spec_parse(json_string(spec), &req->spec, err);
         }
 
-        NetPortSpec p = {.proto = NET_PROTO_TCP, .host_addr.s_addr = htonl(INADDR_ANY), .count = 1};
+        NetPortSpec p = {.proto = NET_PROTO_TCP, .host_addr.family = AF_INET, .count = 1};
         const JsonValue *proto = json_get(args, "proto");
         if (proto &&
             (!json_string(proto) || net_proto_from_string(json_string(proto), &p.proto) < 0))
                 return error_set(err, EINVAL, "`arguments.proto` must be \"tcp\" or \"udp\"");
-        r = get_addr(args, "host_addr", &p.host_addr, err);
+        r = get_host_addr(args, &p.host_addr, err);
         if (r < 0)
                 return r;
         r = get_port(args, "host_port", true, true, &p.host_port, err);
@@ -113,8 +135,8 @@ int net_control_parse_request(const char *buf, size_t len, NetControlRequest *re
 }
 
 static void gen_entry(JsonGen *g, const NetHostfwd *f) {
-        char host[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+        char host[NET_HOST_ADDR_STRLEN], guest[INET_ADDRSTRLEN];
+        net_host_addr_format(&f->host_addr, false, host);
         inet_ntop(AF_INET, &f->guest_addr, guest, sizeof(guest));
         json_gen_begin_object(g);
         json_gen_kv_int(g, "id", f->id);

@@ -10,6 +10,7 @@
  *   {"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1",
  *                                             "host_port": 8080, "guest_port": 80}}
  *   {"execute": "add_hostfwd", "arguments": {"spec": "127.0.0.1:8080-8081:80-81/udp"}}
+ *   {"execute": "add_hostfwd", "arguments": {"spec": "[::1]:8080:80"}}
  *   {"execute": "remove_hostfwd", "arguments": {"id": 1}}
  *   {"execute": "list_hostfwd"}
  *

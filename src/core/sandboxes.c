@@ -179,12 +179,12 @@ static int write_sandbox_files(Engine *e, const Sandbox *sb, WarrenError **err) 
 }
 
 static int mapping_to_spec(const SandboxPortMapping *m, NetPortSpec *ret) {
-        NetPortSpec ps = { .host_addr.s_addr = htonl(INADDR_ANY), .count = 1 };
+        NetPortSpec ps = { .host_addr.family = AF_UNSPEC, .count = 1 };
         if (net_proto_from_string(m->protocol ? m->protocol : "tcp", &ps.proto) < 0 ||
             m->host_port < 0 || m->host_port > 65535 || m->container_port <= 0 ||
             m->container_port > 65535)
                 return -EINVAL;
-        if (m->host_ip && *m->host_ip && net_ipv4_parse(m->host_ip, &ps.host_addr) < 0)
+        if (m->host_ip && *m->host_ip && net_host_addr_parse(m->host_ip, &ps.host_addr, NULL) < 0)
                 return -EINVAL;
         ps.host_port = (uint16_t) m->host_port;
         ps.container_port = (uint16_t) m->container_port;
@@ -392,9 +392,9 @@ static int parse_publish(Sandbox *sb, char *const *publish, WarrenError **err) {
                 int r = net_port_spec_parse(*p, &ps, err);
                 if (r < 0)
                         return error_prefix(err, r, "invalid -p");
-                char ip[INET_ADDRSTRLEN] = "";
-                if (ps.host_addr.s_addr != htonl(INADDR_ANY))
-                        inet_ntop(AF_INET, &ps.host_addr, ip, sizeof(ip));
+                /* no address: every one (0.0.0.0 and [::]); "::1" without brackets */
+                char ip[NET_HOST_ADDR_STRLEN];
+                net_host_addr_format(&ps.host_addr, false, ip);
                 for (unsigned i = 0; i < ps.count; i++) {
                         sb->config.port_mappings = xreallocarray(sb->config.port_mappings,
                                                                  sb->config.n_port_mappings + 1,
@@ -920,12 +920,16 @@ char *sandboxes_ports_text(const SandboxPort *p, size_t n) {
                 size_t j = i;
                 while (j + 1 < n && port_follows(&p[j], &p[j + 1]))
                         j++;
+                /* an IPv6 address in brackets, as docker shows it: [::]:8080->80/tcp */
+                _cleanup_free_ char *ip = strchr(p[i].host_ip, ':')
+                                                  ? xasprintf("[%s]", p[i].host_ip)
+                                                  : xstrdup(p[i].host_ip);
                 if (j == i)
-                        strv_consume(&parts, xasprintf("%s:%u->%u/%s", p[i].host_ip,
+                        strv_consume(&parts, xasprintf("%s:%u->%u/%s", ip,
                                                        (unsigned) p[i].host_port,
                                                        (unsigned) p[i].container_port, p[i].proto));
                 else
-                        strv_consume(&parts, xasprintf("%s:%u-%u->%u-%u/%s", p[i].host_ip,
+                        strv_consume(&parts, xasprintf("%s:%u-%u->%u-%u/%s", ip,
                                                        (unsigned) p[i].host_port,
                                                        (unsigned) p[j].host_port,
                                                        (unsigned) p[i].container_port,

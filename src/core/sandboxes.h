@@ -63,7 +63,7 @@ int sandboxes_top(Engine *e, const char *key, char ***ret_lines, WarrenError **e
  * from its `list_hostfwd`), or as configured before it has run. */
 typedef struct SandboxPort {
         char proto[4];    /* "tcp", "udp" */
-        char host_ip[16]; /* "0.0.0.0": every address */
+        char host_ip[46]; /* "0.0.0.0", "::": every IPv4, IPv6 address; no brackets */
         uint16_t host_port;
         uint16_t container_port;
 } SandboxPort;

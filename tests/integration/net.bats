@@ -62,6 +62,15 @@ bg() {
 
 free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
 
+# IPv6 host addresses need ::1 on the host's loopback (not there with the kernel's
+# ipv6.disable=1 or net.ipv6.conf.lo.disable_ipv6=1)
+require_ipv6_lo() {
+        ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/' ||
+                skip "no IPv6 on the loopback (\`ip -6 addr show lo\` shows no ::1)"
+}
+
+in_ns_bg() { bg nsenter --user --net --preserve-credentials -t "$HOLDER_PID" "$@"; }
+
 @test "net: tap0 gets 10.0.2.100/24, the default route via 10.0.2.2 and MTU 65520" {
         start_holder
         start_helper
@@ -213,6 +222,196 @@ free_port() { "$PY" "$TOOL" free-port "${1:-tcp}"; }
         run "$WARREN_NET" control "$TEST_TMP/net.sock" '{"execute":"nope"}'
         [ "$status" -eq 1 ]
         assert_contains "$output" "unknown command"
+}
+
+@test "net: IPv6 host addresses: TCP and UDP through [::1] reach the namespace's IPv4 address" {
+        require_ipv6_lo
+        local hp up
+        hp=$(free_port)
+        up=$(free_port udp)
+        start_holder
+        start_helper -p "[::1]:$hp:8080" -p "[::1]:$up:9090/udp"
+        run cat "$TEST_TMP/net.out"
+        assert_contains "$output" "published [::1]:$hp:8080/tcp id 1 proxied"
+        assert_contains "$output" "published [::1]:$up:9090/udp id 2 proxied"
+        in_ns_bg "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
+        in_ns_bg "$PY" "$TOOL" udp-echo 9090 --ready "$TEST_TMP/udp.ready"
+        wait_for test -e "$TEST_TMP/ns.ready"
+        wait_for test -e "$TEST_TMP/udp.ready"
+        run "$PY" "$TOOL" tcp-client ::1 "$hp" ping6
+        [ "$status" -eq 0 ]
+        [ "$output" = pong ]
+        wait_for grep -q ping6 "$TEST_TMP/ns.log"
+        run cat "$TEST_TMP/ns.log"
+        assert_contains "$output" "peer=10.0.2.2 data=ping6"
+        # udp-client takes only replies from [::1]:$up
+        run "$PY" "$TOOL" udp-client ::1 "$up" d1 d2
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf 'echo:%s from 10.0.2.2\n' d1 d2)" ]
+        # nothing on 127.0.0.1
+        run "$PY" "$TOOL" tcp-client 127.0.0.1 "$hp" x
+        [ "$status" -ne 0 ]
+        # a message larger than the proxy's 64 KiB buffer, then the half-close, then the answer
+        local big
+        big=$(head -c 100000 /dev/zero | tr '\0' a)
+        run "$PY" "$TOOL" tcp-client ::1 "$hp" "$big"
+        [ "$output" = pong ]
+        wait_for grep -q "data=aaa" "$TEST_TMP/ns.log"
+        [ "$(awk '/data=aaa/ { print length($0) }' "$TEST_TMP/ns.log")" = $((19 + 100000)) ]
+
+        # the control socket: the -p syntax, a picked port, and host_addr without brackets
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" \
+                '{"execute":"add_hostfwd","arguments":{"spec":"[::1]::8080"}}'
+        [ "$status" -eq 0 ]
+        assert_contains "$output" '"host_addr":"::1"'
+        local picked
+        picked=$(printf '%s' "$output" | sed -n 's/.*"host_port":\([0-9]*\).*/\1/p')
+        [ "$picked" -gt 0 ]
+        run "$PY" "$TOOL" tcp-client ::1 "$picked" via-picked
+        [ "$output" = pong ]
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" \
+                '{"execute":"add_hostfwd","arguments":{"host_addr":"::1","host_port":0,"guest_port":8080}}'
+        [ "$status" -eq 0 ]
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" '{"execute":"remove_hostfwd","arguments":{"id":3}}'
+        [ "$status" -eq 0 ]
+        run "$PY" "$TOOL" tcp-client ::1 "$picked" x
+        [ "$status" -ne 0 ]
+}
+
+@test "net: a port without host address is published on 0.0.0.0 and [::]" {
+        require_ipv6_lo
+        local hp up
+        hp=$(free_port)
+        up=$(free_port udp)
+        start_holder
+        start_helper -p "$hp:8080" -p "$up:9090/udp" -p 8080
+        run cat "$TEST_TMP/net.out"
+        assert_contains "$output" "published 0.0.0.0:$hp:8080/tcp id 1
+published [::]:$hp:8080/tcp id 2 proxied
+published 0.0.0.0:$up:9090/udp id 3
+published [::]:$up:9090/udp id 4 proxied"
+        # host port 0: the same picked port on both
+        local picked
+        picked=$(sed -n 's/^published 0\.0\.0\.0:\([0-9]*\):8080\/tcp id 5$/\1/p' "$TEST_TMP/net.out")
+        [ -n "$picked" ]
+        assert_contains "$output" "published [::]:$picked:8080/tcp id 6 proxied"
+        in_ns_bg "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
+        in_ns_bg "$PY" "$TOOL" udp-echo 9090 --ready "$TEST_TMP/udp.ready"
+        wait_for test -e "$TEST_TMP/ns.ready"
+        wait_for test -e "$TEST_TMP/udp.ready"
+        local host
+        for host in 127.0.0.1 ::1; do
+                run "$PY" "$TOOL" tcp-client "$host" "$hp" "via-$host"
+                [ "$output" = pong ]
+                run "$PY" "$TOOL" tcp-client "$host" "$picked" "picked-$host"
+                [ "$output" = pong ]
+                run "$PY" "$TOOL" udp-client "$host" "$up" "u-$host"
+                [ "$status" -eq 0 ]
+                [ "$output" = "echo:u-$host from 10.0.2.2" ]
+        done
+        # both families at once, interleaved
+        "$PY" "$TOOL" udp-client 127.0.0.1 "$up" v4-a v4-b v4-c >"$TEST_TMP/v4.out" 2>&1 3>&- &
+        local v4=$!
+        BG_PIDS+=($v4)
+        run "$PY" "$TOOL" udp-client ::1 "$up" v6-a v6-b v6-c
+        [ "$status" -eq 0 ]
+        wait "$v4"
+        [ "$(cat "$TEST_TMP/v4.out")" = "$(printf 'echo:v4-%s from 10.0.2.2\n' a b c)" ]
+
+        # the proxy of [::] goes through 0.0.0.0's libslirp socket: that one stays while [::] does
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" '{"execute":"remove_hostfwd","arguments":{"id":3}}'
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "EBUSY"
+        assert_contains "$output" "remove those first"
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" '{"execute":"remove_hostfwd","arguments":{"id":4}}'
+        [ "$status" -eq 0 ]
+        run "$WARREN_NET" control "$TEST_TMP/net.sock" '{"execute":"remove_hostfwd","arguments":{"id":3}}'
+        [ "$status" -eq 0 ]
+}
+
+@test "net: a host port in use on ::1 or [::] is a clear error" {
+        require_ipv6_lo
+        local busy
+        busy=$(free_port)
+        bg "$PY" "$TOOL" hold ::1 "$busy" "$TEST_TMP/hold.ready"
+        wait_for test -e "$TEST_TMP/hold.ready"
+        start_holder
+        run timeout 10 "$WARREN_NET" -p "[::1]:$busy:80" "$HOLDER_PID"
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "publish: host port \`[::1]:$busy/tcp\` is already in use"
+        # without host address, [::] is part of the request: taken there is taken
+        run timeout 10 "$WARREN_NET" -p "$busy:80" "$HOLDER_PID"
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "host port \`[::]:$busy/tcp\` is already in use"
+        # an address the host does not have
+        run timeout 10 "$WARREN_NET" -p "[2001:db8::7]:$busy:80" "$HOLDER_PID"
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "host address \`2001:db8::7\` is not on this host"
+        # and bad forms are usage errors
+        run "$WARREN_NET" -p "[::1:$busy:80" "$HOLDER_PID"
+        [ "$status" -eq 2 ]
+        assert_contains "$output" "missing \`]\`"
+        run "$WARREN_NET" -p "::1:$busy:80" "$HOLDER_PID"
+        [ "$status" -eq 2 ]
+        assert_contains "$output" "goes in brackets: \`[::1]:$busy:80\`"
+}
+
+@test "net: two host ports of one container UDP port: replies leave from the port each client asked" {
+        local a b
+        a=$(free_port udp)
+        b=$(free_port udp)
+        start_holder
+        start_helper -p "127.0.0.1:$a:9090/udp" -p "127.0.0.1:$b:9090/udp"
+        run cat "$TEST_TMP/net.out"
+        assert_contains "$output" "published 127.0.0.1:$a:9090/udp id 1
+published 127.0.0.1:$b:9090/udp id 2 proxied"
+        in_ns_bg "$PY" "$TOOL" udp-echo 9090 --ready "$TEST_TMP/udp.ready"
+        wait_for test -e "$TEST_TMP/udp.ready"
+        # udp-client takes only replies from the address and port it sent to
+        local i
+        for i in 1 2; do
+                run "$PY" "$TOOL" udp-client 127.0.0.1 "$a" "first-$i"
+                [ "$status" -eq 0 ]
+                [ "$output" = "echo:first-$i from 10.0.2.2" ]
+                run "$PY" "$TOOL" udp-client 127.0.0.1 "$b" "second-$i"
+                [ "$status" -eq 0 ]
+                [ "$output" = "echo:second-$i from 10.0.2.2" ]
+        done
+}
+
+@test "net: a host without IPv6 publishes on 0.0.0.0 only (disable_ipv6 in a host namespace of our own)" {
+        unshare --user --map-root-user --net sh -c 'ip link set lo up && exec sleep infinity' 3>&- &
+        local host_pid=$!
+        BG_PIDS+=($host_pid)
+        wait_for netns_differs "$host_pid" $$
+        local on_host=(nsenter --user --net --preserve-credentials -t "$host_pid")
+        wait_for "${on_host[@]}" ip addr show lo up
+        "${on_host[@]}" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 &&
+                echo 1 >/proc/sys/net/ipv6/conf/lo/disable_ipv6'
+        run "${on_host[@]}" ip -6 addr show dev lo
+        assert_not_contains "$output" "::1"
+
+        "${on_host[@]}" unshare --user --map-root-user --net sleep infinity 3>&- &
+        HOLDER_PID=$!
+        wait_for netns_differs "$HOLDER_PID" "$host_pid"
+        # asked for explicitly, IPv6 fails
+        run "${on_host[@]}" timeout 10 "$WARREN_NET" -p "[::1]:8001:80" "$HOLDER_PID"
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "host address \`::1\`: ipv6 is not available on this host"
+        # without host address, [::] is left out with a debug line
+        rm -f "$TEST_TMP/ready"
+        "${on_host[@]}" "$WARREN_NET" --debug --ready-fd 3 -p 8000:8080 -p 8002:9090/udp "$HOLDER_PID" \
+                3>"$TEST_TMP/ready" >"$TEST_TMP/net.out" 2>"$TEST_TMP/net.err" &
+        HELPER_PID=$!
+        wait_for grep -q 1 "$TEST_TMP/ready"
+        run cat "$TEST_TMP/net.out"
+        [ "$output" = "$(printf 'published 0.0.0.0:8000:8080/tcp id 1\npublished 0.0.0.0:8002:9090/udp id 2')" ]
+        run cat "$TEST_TMP/net.err"
+        assert_contains "$output" "publish \`8000:8080/tcp\` on 0.0.0.0 only"
+        in_ns_bg "$PY" "$TOOL" tcp-serve 0.0.0.0 8080 pong "$TEST_TMP/ns.log" "$TEST_TMP/ns.ready"
+        wait_for test -e "$TEST_TMP/ns.ready"
+        run "${on_host[@]}" "$PY" "$TOOL" tcp-client 127.0.0.1 8000 no-v6
+        [ "$output" = pong ]
 }
 
 @test "net: DNS at 10.0.2.3 is forwarded to the host's resolver (a 127.0.0.x one)" {

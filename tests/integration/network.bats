@@ -76,6 +76,13 @@ bg() {
 
 free_port() { "$PY" "$TOOL" free-port "${1:-tcp}" "${2:-1}"; }
 
+# IPv6 host addresses need ::1 on the host's loopback (not there with the kernel's
+# ipv6.disable=1 or net.ipv6.conf.lo.disable_ipv6=1)
+have_ipv6_lo() { ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/'; }
+require_ipv6_lo() {
+        have_ipv6_lo || skip "no IPv6 on the loopback (\`ip -6 addr show lo\` shows no ::1)"
+}
+
 # The network helpers of this test's warren (their control sockets live in our runtime dir).
 helpers() { pgrep -f -- "warren-net .*--api-socket $XDG_RUNTIME_DIR/" || true; }
 no_helpers() { [ -z "$(helpers)" ]; }
@@ -222,11 +229,18 @@ in_client() { nsenter --user --net --preserve-credentials -t "$CLIENT_PID" "$@";
         run start_nc_server -P --name pub busybox:exposed
         [ "$status" -eq 0 ]
         wait_for listening pub 80
+        # on every address, as docker: 0.0.0.0 and (where the host has IPv6) [::], one port
         local hp
-        hp=$("$WARREN" port pub 80)
+        run "$WARREN" port pub 80
+        hp=${lines[0]}
         [[ "$hp" =~ ^0\.0\.0\.0:[0-9]+$ ]]
         hp=${hp#0.0.0.0:}
         [ "$hp" -gt 0 ]
+        if have_ipv6_lo; then
+                [ "${lines[1]}" = "[::]:$hp" ]
+        else
+                [ "${#lines[@]}" -eq 1 ]
+        fi
         run "$WARREN" port pub
         assert_contains "$output" "80/tcp -> 0.0.0.0:$hp"
         assert_contains "$output" "53/udp -> 0.0.0.0:"
@@ -288,6 +302,116 @@ in_client() { nsenter --user --net --preserve-credentials -t "$CLIENT_PID" "$@";
         assert_contains "$output" "invalid --network \`slirp:mtu=10\`"
         run "$WARREN" pod ps -q
         [ -z "$output" ]
+}
+
+@test "network: -p [::1]:PORT: TCP and UDP round trips on the IPv6 loopback; port, ps and inspect show it" {
+        require_ipv6_lo
+        local tp up
+        tp=$(free_port tcp)
+        up=$(free_port udp)
+        run "$WARREN" pod create --name web6 -p "[::1]:$tp:80" -p "[::1]:$up:9090/udp"
+        [ "$status" -eq 0 ]
+        run start_nc_server --pod web6 --name t6 "$IMG"
+        [ "$status" -eq 0 ]
+        run start_udp_server --pod web6 --name u6 "$IMG"
+        [ "$status" -eq 0 ]
+        wait_for listening t6 80
+
+        # the container's IPv4 address answers; the client is the gateway, as for 127.0.0.1
+        run "$PY" "$TOOL" tcp-client ::1 "$tp" ping6
+        [ "$status" -eq 0 ]
+        [ "$output" = "pong:ping6" ]
+        wait_for grep -q got=ping6 "$OUT/log"
+        run cat "$OUT/peers"
+        assert_contains "$output" "10.0.2.2:"
+        run "$PY" "$TOOL" udp-client ::1 "$up" dgram6
+        [ "$status" -eq 0 ]
+        [ "$output" = "echo:dgram6 from 10.0.2.2" ]
+        # only there
+        run "$PY" "$TOOL" tcp-client 127.0.0.1 "$tp" x
+        [ "$status" -ne 0 ]
+
+        run "$WARREN" ps --format '{{.Names}} {{.Ports}}' --filter name=t6
+        [ "$output" = "t6 [::1]:$tp->80/tcp, [::1]:$up->9090/udp" ]
+        run "$WARREN" port web6
+        [ "$output" = "$(printf '80/tcp -> [::1]:%s\n9090/udp -> [::1]:%s' "$tp" "$up")" ]
+        run "$WARREN" port t6 9090/udp
+        [ "$output" = "[::1]:$up" ]
+        run "$WARREN" inspect --format '{{json .NetworkSettings.Ports}}' t6
+        assert_contains "$output" "\"80/tcp\":[{\"HostIp\":\"::1\",\"HostPort\":\"$tp\"}]"
+        run "$WARREN" pod inspect --format '{{json .Network.Ports}}' web6
+        assert_contains "$output" "\"HostIp\":\"::1\",\"HostPort\":$tp,\"ContainerPort\":80"
+}
+
+@test "network: -p without host address publishes on 0.0.0.0 and [::]; taken on ::1 is a clear error" {
+        require_ipv6_lo
+        # a port in use on ::1: asked for there, or part of every address
+        local busy
+        busy=$(free_port tcp)
+        bg "$PY" "$TOOL" hold ::1 "$busy" "$TEST_TMP/hold.ready"
+        wait_for test -e "$TEST_TMP/hold.ready"
+        run "$WARREN" run -d --name taken6 -p "[::1]:$busy:80" "$IMG" sleep 600
+        [ "$status" -eq 125 ]
+        assert_contains "$output" "host port \`[::1]:$busy/tcp\` is already in use"
+        run "$WARREN" pod create --name taken6 -p "$busy:80"
+        [ "$status" -eq 125 ]
+        assert_contains "$output" "host port \`[::]:$busy/tcp\` is already in use"
+        run "$WARREN" pod create --name bad6 -p "[::1:$busy:80"
+        [ "$status" -eq 125 ]
+        assert_contains "$output" "invalid -p: port \`[::1:$busy:80\`: missing \`]\`"
+        run "$WARREN" pod ps -q
+        [ -z "$output" ]
+        run "$WARREN" ps -aq
+        [ -z "$output" ]
+        [ -z "$(helpers)" ]
+
+        local tp
+        tp=$(free_port tcp)
+        run start_nc_server --name both -p "$tp:80" "$IMG"
+        [ "$status" -eq 0 ]
+        wait_for listening both 80
+        run "$WARREN" port both
+        [ "$output" = "$(printf '80/tcp -> 0.0.0.0:%s\n80/tcp -> [::]:%s' "$tp" "$tp")" ]
+        run "$WARREN" port both 80
+        [ "$output" = "$(printf '0.0.0.0:%s\n[::]:%s' "$tp" "$tp")" ]
+        run "$WARREN" ps --format '{{.Ports}}' --filter name=both
+        [ "$output" = "0.0.0.0:$tp->80/tcp, [::]:$tp->80/tcp" ]
+        run "$WARREN" inspect --format '{{json .NetworkSettings.Ports}}' both
+        assert_contains "$output" "\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$tp\"},{\"HostIp\":\"::\",\"HostPort\":\"$tp\"}]"
+        run "$PY" "$TOOL" tcp-client 127.0.0.1 "$tp" v4
+        [ "$output" = "pong:v4" ]
+        run "$PY" "$TOOL" tcp-client ::1 "$tp" v6
+        [ "$output" = "pong:v6" ]
+        run "$WARREN" rm -f both
+        [ "$status" -eq 0 ]
+
+        # 0.0.0.0 given: IPv4 only, as docker
+        run "$WARREN" pod create --name v4only -p "0.0.0.0:$tp:80"
+        [ "$status" -eq 0 ]
+        run "$WARREN" port v4only
+        [ "$output" = "80/tcp -> 0.0.0.0:$tp" ]
+}
+
+@test "network: two host ports of one container UDP port both answer, each from its own port" {
+        local a b
+        a=$(free_port udp)
+        b=$(free_port udp)
+        run "$WARREN" pod create --name dup -p "127.0.0.1:$a:9090/udp" -p "127.0.0.1:$b:9090/udp"
+        [ "$status" -eq 0 ]
+        run start_udp_server --pod dup --name dupsrv "$IMG"
+        [ "$status" -eq 0 ]
+        # udp-client takes only replies from the address and port it sent to
+        local i
+        for i in 1 2; do
+                run "$PY" "$TOOL" udp-client 127.0.0.1 "$a" "first-$i"
+                [ "$status" -eq 0 ]
+                [ "$output" = "echo:first-$i from 10.0.2.2" ]
+                run "$PY" "$TOOL" udp-client 127.0.0.1 "$b" "second-$i"
+                [ "$status" -eq 0 ]
+                [ "$output" = "echo:second-$i from 10.0.2.2" ]
+        done
+        run "$WARREN" port dup 9090/udp
+        [ "$output" = "$(printf '127.0.0.1:%s\n127.0.0.1:%s' "$a" "$b")" ]
 }
 
 @test "network: the host's loopback is reachable at 10.0.2.2 only with allow_host_loopback" {

@@ -5,6 +5,7 @@ flavour differences and no sleeps. Runs on the host, in test namespaces, and ins
 (the host's python3 mounted into the busybox image, this directory at /tool).
 
   free-port tcp|udp [COUNT]         print the first of COUNT consecutive free ports on 127.0.0.1
+                                    (and on ::1 too, where the host has IPv6)
   hold ADDR PORT READY              keep a TCP port in use (listening, accepting and closing)
   tcp-serve ADDR PORT REPLY OUT READY
                                     for each connection: read the client's message (up to a
@@ -19,11 +20,15 @@ flavour differences and no sleeps. Runs on the host, in test namespaces, and ins
                                     requests overlap; a repeated request is answered at once)
   udp-client HOST PORT MSG...       from one socket, send each MSG until its echo comes back
                                     (every 0.5 s, 20 tries) and print the echo, one line each;
-                                    exit 1 when one never comes
+                                    exit 1 when one never comes. A datagram from another
+                                    address or port than HOST PORT is not an echo (it is noted
+                                    on stderr)
   dns-serve ADDR NAME IPV4 READY    answer A queries for NAME on ADDR:53, NXDOMAIN otherwise
+  has-ipv6                          exit 0 when an IPv6 socket can be bound to ::1
 
-READY files are created (atomically) once the socket is bound. Errors end with a traceback and a
-non-zero status (tests look for e.g. ConnectionRefusedError).
+ADDR and HOST are IPv4 or IPv6 addresses (no brackets: ::1). READY files are created
+(atomically) once the socket is bound. Errors end with a traceback and a non-zero status (tests
+look for e.g. ConnectionRefusedError).
 """
 import os
 import socket
@@ -37,27 +42,48 @@ def ready(path):
         os.rename(path + ".tmp", path)
 
 
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def sock(addr, stype):
+    s = socket.socket(family(addr), stype)
+    if ":" in addr:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    return s
+
+
+def has_ipv6():
+    try:
+        sock("::1", socket.SOCK_DGRAM).bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
 def free_port(kind, count=1):
     stype = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
+    addrs = ["127.0.0.1"] + (["::1"] if has_ipv6() else [])
     while True:
         s = socket.socket(socket.AF_INET, stype)
         s.bind(("127.0.0.1", 0))
         base, held, ok = s.getsockname()[1], [s], True
-        for i in range(1, count):
-            t = socket.socket(socket.AF_INET, stype)
-            try:
-                t.bind(("127.0.0.1", base + i))
-                held.append(t)
-            except OSError:
-                ok = False
-                break
+        for addr in addrs:
+            for i in range(0 if addr != "127.0.0.1" else 1, count):
+                t = sock(addr, stype)
+                try:
+                    t.bind((addr, base + i))
+                    held.append(t)
+                except OSError:
+                    ok = False
+                    break
         if ok and base + count - 1 <= 65535:
             print(base)
             return
 
 
 def hold(addr, port, rdy):
-    s = socket.socket()
+    s = sock(addr, socket.SOCK_STREAM)
     s.bind((addr, port))
     s.listen(1)
     ready(rdy)
@@ -76,7 +102,7 @@ def read_message(c):
 
 
 def tcp_serve(addr, port, reply, out, rdy):
-    s = socket.socket()
+    s = sock(addr, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(5)
@@ -128,17 +154,28 @@ def udp_echo(port, rdy=None, batch=1):
 
 
 def udp_client(host, port, msgs):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
     s.settimeout(0.5)
+    server = socket.getaddrinfo(host, port, family(host), socket.SOCK_DGRAM)[0][4][:2]
+
+    def recv():
+        # only what comes from the address and port the request went to
+        while True:
+            data, peer = s.recvfrom(65535)
+            if peer[:2] == server:
+                return data
+            print("a datagram from %s port %d, not from %s port %d: %r"
+                  % (peer[0], peer[1], server[0], server[1], data), file=sys.stderr)
+
     for msg in msgs:
         want = b"echo:" + msg.encode() + b" from "
         for _ in range(20):
             s.sendto(msg.encode(), (host, port))
             try:
-                reply = s.recv(65535)
+                reply = recv()
                 # a late echo of an earlier message's retry is not this one's
                 while not reply.startswith(want):
-                    reply = s.recv(65535)
+                    reply = recv()
                 print(reply.decode(), flush=True)
                 break
             except socket.timeout:
@@ -196,6 +233,8 @@ def main(argv):
         udp_client(a[0], int(a[1]), a[2:])
     elif mode == "dns-serve" and len(a) == 4:
         dns_serve(a[0], a[1], a[2], a[3])
+    elif mode == "has-ipv6" and not a:
+        sys.exit(0 if has_ipv6() else 1)
     else:
         usage()
 

@@ -26,6 +26,7 @@
 #include "core/net-filter.h"
 #include "core/net-probe.h"
 #include "core/net-server.h"
+#include "helper-proxy.h"
 
 enum {
         TAG_SLIRP = 1,
@@ -35,11 +36,23 @@ enum {
         TAG_SIGNAL,
         TAG_PIDFD,
         TAG_EXIT,
+        TAG_PROXY,
 };
 
 #define TAP_BATCH 64
 #define MAX_EVENTS 256
 #define REG_REGISTERED 0x80u
+
+/* A libslirp forward on 127.0.0.1 (port picked) that the proxy goes through to a container port
+ * no IPv4 entry of the table forwards (net-hostfwd.h, NetHostfwd.proxied). */
+typedef struct Backend {
+        struct Backend *next;
+        NetProto proto;
+        struct in_addr guest_addr;
+        uint16_t guest_port;
+        uint16_t host_port;
+        unsigned users;
+} Backend;
 
 typedef struct Timer {
         struct Timer *next;
@@ -57,6 +70,9 @@ struct NetHelper {
         NetHelperFds fds;
         NetServer *server;
         NetHostfwdTable table;
+        NetProxy *proxy;
+        Backend *backends;
+        bool ipv6; /* the host has IPv6 (net_ipv6_available()) */
         NetFilter filter;
         int sndbuf; /* SO_SNDBUF for libslirp's sockets; 0: kernel autotuning */
         int rcvbuf; /* SO_RCVBUF likewise */
@@ -295,18 +311,113 @@ static void prune(NetHelper *h) {
 
 /* ---- host forwarding (NetHostfwdOps) ---- */
 
+static const char *fwd_text(const NetHostfwd *f, char *buf, size_t size) {
+        char ip[NET_HOST_ADDR_STRLEN];
+        snprintf(buf, size, "%s:%u/%s", net_host_addr_format(&f->host_addr, true, ip),
+                 (unsigned)f->host_port, net_proto_to_string(f->proto));
+        return buf;
+}
+
+/* Where the proxy reaches a direct (libslirp) entry: its address, 127.0.0.1 for 0.0.0.0. */
+static struct sockaddr_in direct_target(const NetHostfwd *d) {
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(d->host_port)};
+        sin.sin_addr.s_addr = net_host_addr_is_any(&d->host_addr) ? htonl(INADDR_LOOPBACK)
+                                                                  : d->host_addr.in.s_addr;
+        return sin;
+}
+
+/* The libslirp socket the proxy of `f` goes through: the table's first IPv4 entry for the same
+ * container port, or a backend of our own on 127.0.0.1 (*ret_backend, counted). */
+static int backend_get(NetHelper *h, const NetHostfwd *f, struct sockaddr_in *ret,
+                       Backend **ret_backend, WarrenError **err) {
+        const NetHostfwd *d =
+                net_hostfwd_find_direct(&h->table, f->proto, f->guest_addr, f->guest_port);
+        *ret_backend = NULL;
+        if (d) {
+                *ret = direct_target(d);
+                return 0;
+        }
+        Backend *b = h->backends;
+        while (b && !(b->proto == f->proto && b->guest_port == f->guest_port &&
+                      b->guest_addr.s_addr == f->guest_addr.s_addr))
+                b = b->next;
+        if (!b) {
+                NetHostAddr lo = {.family = AF_INET, .in.s_addr = htonl(INADDR_LOOPBACK)};
+                uint16_t port = 0;
+                int r = net_port_probe(f->proto, &lo, 0, &port, err);
+                if (r < 0)
+                        return error_prefix(err, r, "the proxy's forward on 127.0.0.1");
+                if (slirp_add_hostfwd(h->slirp, f->proto == NET_PROTO_UDP, lo.in, port,
+                                      f->guest_addr, f->guest_port) < 0)
+                        return error_set(err, EADDRINUSE,
+                                         "the proxy's forward on `127.0.0.1:%u/%s`: libslirp "
+                                         "cannot bind it",
+                                         (unsigned)port, net_proto_to_string(f->proto));
+                b = xnew(Backend, 1);
+                *b = (Backend){.next = h->backends,
+                               .proto = f->proto,
+                               .guest_addr = f->guest_addr,
+                               .guest_port = f->guest_port,
+                               .host_port = port};
+                h->backends = b;
+                log_debug("proxy: container port %u/%s through 127.0.0.1:%u",
+                          (unsigned)f->guest_port, net_proto_to_string(f->proto), (unsigned)port);
+        }
+        b->users++;
+        *ret_backend = b;
+        *ret = (struct sockaddr_in){.sin_family = AF_INET,
+                                    .sin_port = htons(b->host_port),
+                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        return 0;
+}
+
+static void backend_put(NetHelper *h, Backend *b) {
+        if (!b || --b->users > 0)
+                return;
+        struct in_addr lo = {htonl(INADDR_LOOPBACK)};
+        (void)slirp_remove_hostfwd(h->slirp, b->proto == NET_PROTO_UDP, lo, b->host_port);
+        for (Backend **pp = &h->backends; *pp; pp = &(*pp)->next)
+                if (*pp == b) {
+                        *pp = b->next;
+                        break;
+                }
+        free(b);
+}
+
 static int fwd_add(void *userdata, NetHostfwd *f, WarrenError **err) {
         NetHelper *h = userdata;
+        char text[NET_HOST_ADDR_STRLEN + 16];
         uint16_t port = f->host_port;
-        int r = net_port_probe(f->proto, f->host_addr, f->host_port, &port, err);
+        int r;
+
+        if (f->host_addr.family == AF_INET6 && !h->ipv6) {
+                char ip[NET_HOST_ADDR_STRLEN];
+                return error_set(err, EAFNOSUPPORT,
+                                 "host address `%s`: ipv6 is not available on this host",
+                                 net_host_addr_format(&f->host_addr, false, ip));
+        }
+        if (f->proxied) {
+                struct sockaddr_in target;
+                Backend *b = NULL;
+                r = backend_get(h, f, &target, &b, err);
+                if (r < 0)
+                        return r;
+                r = net_proxy_add(h->proxy, f->id, f->proto, &f->host_addr, &port, &target, b, err);
+                if (r < 0) {
+                        backend_put(h, b);
+                        return r;
+                }
+                f->host_port = port;
+                return 0;
+        }
+        r = net_port_probe(f->proto, &f->host_addr, f->host_port, &port, err);
         if (r < 0)
                 return r;
-        if (slirp_add_hostfwd(h->slirp, f->proto == NET_PROTO_UDP, f->host_addr, port,
+        if (slirp_add_hostfwd(h->slirp, f->proto == NET_PROTO_UDP, f->host_addr.in, port,
                               f->guest_addr, f->guest_port) < 0) {
-                char ip[INET_ADDRSTRLEN];
-                inet_ntop(AF_INET, &f->host_addr, ip, sizeof(ip));
-                return error_set(err, EADDRINUSE, "host port `%s:%u/%s`: libslirp cannot bind it",
-                                 ip, (unsigned)port, net_proto_to_string(f->proto));
+                f->host_port = port;
+                return error_set(err, EADDRINUSE, "host port `%s`: libslirp cannot bind it",
+                                 fwd_text(f, text, sizeof(text)));
         }
         f->host_port = port;
         return 0;
@@ -314,8 +425,21 @@ static int fwd_add(void *userdata, NetHostfwd *f, WarrenError **err) {
 
 static int fwd_remove(void *userdata, const NetHostfwd *f, WarrenError **err) {
         NetHelper *h = userdata;
-        if (slirp_remove_hostfwd(h->slirp, f->proto == NET_PROTO_UDP, f->host_addr, f->host_port) <
-            0)
+        char text[NET_HOST_ADDR_STRLEN + 16];
+        if (f->proxied) {
+                backend_put(h, net_proxy_remove(h->proxy, f->id));
+                return 0;
+        }
+        struct sockaddr_in me = direct_target(f);
+        size_t users = net_proxy_users(h->proxy, f->proto, &me);
+        if (users > 0)
+                return error_set(err, EBUSY,
+                                 "published port %u (`%s`) carries %zu port(s) the helper "
+                                 "proxies to container port %u/%s: remove those first",
+                                 (unsigned)f->id, fwd_text(f, text, sizeof(text)), users,
+                                 (unsigned)f->guest_port, net_proto_to_string(f->proto));
+        if (slirp_remove_hostfwd(h->slirp, f->proto == NET_PROTO_UDP, f->host_addr.in,
+                                 f->host_port) < 0)
                 return error_set(err, ENOENT, "published port `%u` is not forwarded",
                                  (unsigned)f->host_port);
         return 0;
@@ -425,6 +549,11 @@ int net_helper_new(const NetOptions *o, const NetHelperFds *fds, NetHelper **ret
                 if (r < 0)
                         return r;
         }
+        h->proxy = net_proxy_new(h->epfd, TAG_PROXY);
+        h->ipv6 = net_ipv6_available();
+        if (!h->ipv6)
+                log_debug("no ipv6 on this host (no socket binds ::1): ports are published on "
+                          "ipv4 only");
         net_hostfwd_table_init(&h->table, o->addrs.guest, &fwd_ops, h);
         *ret = TAKE_PTR(h);
         return 0;
@@ -443,6 +572,12 @@ NetHelper *net_helper_free(NetHelper *h) {
                 return NULL;
         if (h->slirp)
                 net_hostfwd_table_done(&h->table);
+        net_proxy_free(h->proxy);
+        while (h->backends) {
+                Backend *b = h->backends;
+                h->backends = b->next;
+                free(b);
+        }
         net_server_free(h->server);
         if (h->slirp)
                 slirp_cleanup(h->slirp);
@@ -572,6 +707,9 @@ int net_helper_run(NetHelper *h, WarrenError **err) {
                                 snprintf(h->reason, sizeof(h->reason), "exit fd closed");
                                 h->quit = true;
                                 break;
+                        case TAG_PROXY:
+                                net_proxy_on_event(h->proxy, fd, evs[i].events);
+                                break;
                         }
                 }
                 if (tap_ready)
@@ -584,12 +722,12 @@ int net_helper_run(NetHelper *h, WarrenError **err) {
                                         h->revents[fd] = 0;
                         }
                 (void)run_timers(h);
-                if (h->server) {
-                        int64_t now = now_ns() / 1000000;
-                        if (now - h->last_expire_ms >= 1000) {
+                int64_t now = now_ns() / 1000000;
+                if (now - h->last_expire_ms >= 1000) {
+                        if (h->server)
                                 net_server_expire(h->server, now);
-                                h->last_expire_ms = now;
-                        }
+                        net_proxy_expire(h->proxy, now);
+                        h->last_expire_ms = now;
                 }
         }
         return 0;

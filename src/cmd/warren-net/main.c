@@ -121,11 +121,12 @@ static int run(const NetOptions *o, WarrenError **err) {
         }
         NetHostfwdTable *t = net_helper_hostfwds(h);
         for (size_t i = 0; i < t->n; i++) {
-                char ip[INET_ADDRSTRLEN];
-                inet_ntop(AF_INET, &t->items[i].host_addr, ip, sizeof(ip));
-                printf("published %s:%u:%u/%s id %u\n", ip, (unsigned)t->items[i].host_port,
-                       (unsigned)t->items[i].guest_port, net_proto_to_string(t->items[i].proto),
-                       (unsigned)t->items[i].id);
+                char ip[NET_HOST_ADDR_STRLEN];
+                printf("published %s:%u:%u/%s id %u%s\n",
+                       net_host_addr_format(&t->items[i].host_addr, true, ip),
+                       (unsigned)t->items[i].host_port, (unsigned)t->items[i].guest_port,
+                       net_proto_to_string(t->items[i].proto), (unsigned)t->items[i].id,
+                       t->items[i].proxied ? " proxied" : "");
         }
         fflush(stdout);
 

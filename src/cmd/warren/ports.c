@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `warren port CONTAINER|POD [PRIVATE_PORT[/PROTO]]`: the published ports of a container's
- * sandbox (or a pod's), as docker prints them: `80/tcp -> 0.0.0.0:8080`. The host ports are
- * the ones the network helper bound (host port 0 resolved), read from the sandbox record. */
+ * sandbox (or a pod's), as docker prints them: `80/tcp -> 0.0.0.0:8080`, `80/tcp -> [::]:8080`.
+ * The host ports are the ones the network helper bound (host port 0 resolved), read from the
+ * sandbox record. */
 #include <string.h>
 
 #include "basic/parse-util.h"
@@ -73,11 +74,15 @@ static int cmd_port(int argc, char **argv) {
                 if (private && (p[i].container_port != want_port ||
                                 !STREQ(p[i].proto, want_proto ? want_proto : "tcp")))
                         continue;
+                /* an IPv6 address in brackets, as docker prints it: 80/tcp -> [::]:8080 */
+                bool v6 = strchr(p[i].host_ip, ':');
                 if (private)
-                        printf("%s:%u\n", p[i].host_ip, (unsigned)p[i].host_port);
+                        printf("%s%s%s:%u\n", v6 ? "[" : "", p[i].host_ip, v6 ? "]" : "",
+                               (unsigned)p[i].host_port);
                 else
-                        printf("%u/%s -> %s:%u\n", (unsigned)p[i].container_port, p[i].proto,
-                               p[i].host_ip, (unsigned)p[i].host_port);
+                        printf("%u/%s -> %s%s%s:%u\n", (unsigned)p[i].container_port, p[i].proto,
+                               v6 ? "[" : "", p[i].host_ip, v6 ? "]" : "",
+                               (unsigned)p[i].host_port);
                 shown++;
         }
         if (private && shown == 0)
