@@ -162,8 +162,17 @@ static int write_regular(Unpacker *u, LayerReader *rd, int dfd, const char *base
         return 0;
 }
 
+static bool is_whiteout(const struct stat *st) {
+        return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
 static int write_dir(Unpacker *u, int dfd, const char *base, const char *clean, const LayerEntry *e,
                      WarrenError **err) {
+        /* A whiteout of this layer at this name (`.wh.NAME` came first) hides the lower layers'
+         * NAME, not this one's: the new directory must not merge with what is below, so it is
+         * opaque (the OCI image spec's whiteout rule; containerd does the same). */
+        struct stat st;
+        bool over_whiteout = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && is_whiteout(&st);
         bool is_dir = false;
         int r = clear_existing(dfd, base, true, &is_dir, err);
         if (r < 0)
@@ -173,6 +182,12 @@ static int write_dir(Unpacker *u, int dfd, const char *base, const char *clean, 
         _cleanup_close_ int fd = openat(dfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return error_set_errno(err, errno, "open directory");
+        if (over_whiteout) {
+                r = layer_make_opaque(fd, err);
+                if (r < 0)
+                        return error_prefix(err, r, "`%s`", clean);
+                u->res->opaque_dirs++;
+        }
         set_owner(u, fd, NULL, e, 0);
         if (fchmod(fd, e->mode) < 0)
                 return error_set_errno(err, errno, "chmod");
@@ -185,10 +200,6 @@ static int write_dir(Unpacker *u, int dfd, const char *base, const char *clean, 
                 u->dirs[u->n_dirs++] = (DirTime){xstrdup(clean), e->mtime};
         }
         return 0;
-}
-
-static bool is_whiteout(const struct stat *st) {
-        return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
 }
 
 /* ---- hardlinks to a lower layer's file: the merged view, walked as overlayfs looks up ---- */
@@ -680,6 +691,24 @@ static int unpack_entry(Unpacker *u, LayerReader *rd, const LayerEntry *e, Warre
                 r = open_parent(u, wdir, &dfd, err);
                 if (r < 0)
                         return r;
+                /* A whiteout applies to the lower layers only (OCI image spec): what this layer
+                 * already put at the name stays. A directory of its own becomes opaque (nothing
+                 * below shows through it); a file or symlink of its own hides the lower entry
+                 * by itself. */
+                struct stat st;
+                if (fstatat(dfd, wname, &st, AT_SYMLINK_NOFOLLOW) == 0 && !is_whiteout(&st)) {
+                        if (!S_ISDIR(st.st_mode))
+                                return 0;
+                        _cleanup_close_ int fd =
+                                openat(dfd, wname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd < 0)
+                                return error_set_errno(err, errno, "open `%s`", clean);
+                        r = layer_make_opaque(fd, err);
+                        if (r < 0)
+                                return error_prefix(err, r, "`%s`", clean);
+                        u->res->opaque_dirs++;
+                        return 0;
+                }
                 bool is_dir;
                 r = clear_existing(dfd, wname, false, &is_dir, err);
                 if (r < 0)

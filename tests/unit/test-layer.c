@@ -244,6 +244,46 @@ static void test_unpack_whiteouts(void **state) {
         assert_true(exists_at(f, "opq/new"));
 }
 
+static bool opaque_at(Fixture *f, const char *rel) {
+        _cleanup_close_ int fd = openat(f->rootfd, rel, O_RDONLY | O_DIRECTORY);
+        char v[4] = "";
+        return fd >= 0 && fgetxattr(fd, "user.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+}
+
+/* A whiteout hides the lower layers' entry only (OCI image spec): what the same layer puts at
+ * that name stays, and a directory of its own there is opaque, whichever comes first. */
+static void test_unpack_whiteouts_same_layer(void **state) {
+        Fixture *f = *state;
+        Tar t = {0};
+        tar_add(&t, ".wh.d1", '0', NULL, NULL, 0644, 0); /* whiteout, then the directory */
+        tar_add(&t, "d1/", '5', NULL, NULL, 0755, 0);
+        tar_add(&t, "d1/new", '0', NULL, "x", 0644, 0);
+        tar_add(&t, "d2/", '5', NULL, NULL, 0755, 0); /* the directory, then the whiteout */
+        tar_add(&t, "d2/new", '0', NULL, "y", 0644, 0);
+        tar_add(&t, ".wh.d2", '0', NULL, NULL, 0644, 0);
+        tar_add(&t, "f", '0', NULL, "kept", 0644, 0); /* a file, then its whiteout */
+        tar_add(&t, ".wh.f", '0', NULL, NULL, 0644, 0);
+        tar_add(&t, ".wh.g", '0', NULL, NULL, 0644, 0); /* a whiteout, then a file */
+        tar_add(&t, "g", '0', NULL, "new", 0644, 0);
+        _cleanup_error_ WarrenError *err = NULL;
+        assert_int_equal(unpack(f, &t, &err), 0);
+        assert_true(opaque_at(f, "d1"));
+        assert_true(exists_at(f, "d1/new"));
+        assert_true(opaque_at(f, "d2"));
+        assert_true(exists_at(f, "d2/new"));
+        struct stat st;
+        assert_int_equal(fstatat(f->rootfd, "f", &st, AT_SYMLINK_NOFOLLOW), 0);
+        assert_true(S_ISREG(st.st_mode));
+        assert_int_equal(st.st_size, 4);
+        assert_int_equal(fstatat(f->rootfd, "g", &st, AT_SYMLINK_NOFOLLOW), 0);
+        assert_true(S_ISREG(st.st_mode));
+        /* a plain directory stays plain */
+        Tar t2 = {0};
+        tar_add(&t2, "plain/", '5', NULL, NULL, 0755, 0);
+        assert_int_equal(unpack(f, &t2, &err), 0);
+        assert_false(opaque_at(f, "plain"));
+}
+
 static void test_unpack_escapes(void **state) {
         Fixture *f = *state;
         _cleanup_error_ WarrenError *err = NULL;
@@ -547,6 +587,7 @@ int main(void) {
                 cmocka_unit_test(test_whiteout_names),
                 cmocka_unit_test_setup_teardown(test_unpack_basic, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unpack_whiteouts, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unpack_whiteouts_same_layer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unpack_escapes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unpack_escapes_fallback, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unpack_garbage, setup, teardown),
