@@ -20,8 +20,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (r < 0)
                 return 0;
         _cleanup_free_ char *s = NULL, *sd = NULL;
-        if (json_to_string(v, false, &s, NULL) < 0 ||
-            json_to_string(json_doc_root(doc), false, &sd, NULL) < 0 || strcmp(s, sd) != 0)
+        int w = json_to_string(v, false, &s, NULL);
+        int wd = json_to_string(json_doc_root(doc), false, &sd, NULL);
+        if ((w < 0) != (wd < 0))
+                abort();
+        /* A number that parses to infinity ("1e999") cannot be written back: the generator
+         * refuses it by design (records refuse such documents when loaded). */
+        if (w < 0)
+                return 0;
+        if (strcmp(s, sd) != 0)
                 abort();
         _cleanup_json_ JsonValue *again = NULL;
         if (json_parse(s, strlen(s), 4 << 20, &again, NULL) < 0)
