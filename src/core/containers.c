@@ -427,14 +427,19 @@ static int check_host_paths(const RunOptions *o, WarrenError **err) {
         return 0;
 }
 
-/* -P: the image's EXPOSE ports ("80/tcp", "53/udp", "8000-8001/tcp"), each on a free host
- * port of every host address, as docker does. */
-static int exposed_ports(const JsonValue *img_cfg, char ***publish, WarrenError **err) {
+/* -P: the image's EXPOSE ports and --expose ("80/tcp", "53/udp", "8000-8001/tcp"), each on a
+ * free host port of every host address, as docker does. */
+static int exposed_ports(const JsonValue *img_cfg, char *const *more, char ***publish,
+                         WarrenError **err) {
         const JsonValue *ex = json_get(img_cfg, "ExposedPorts");
-        if (!json_is(ex, JSON_OBJECT))
-                return 0;
-        for (size_t i = 0; i < ex->u.object.n; i++) {
-                const char *key = ex->u.object.keys[i];
+        _cleanup_strv_ char **keys = NULL;
+        for (size_t i = 0; json_is(ex, JSON_OBJECT) && i < ex->u.object.n; i++)
+                strv_push(&keys, ex->u.object.keys[i]);
+        STRV_FOREACH (m, more)
+                if (!strv_contains(keys, *m))
+                        strv_push(&keys, *m);
+        STRV_FOREACH (k, keys) {
+                const char *key = *k;
                 _cleanup_free_ char *port = xstrndup(key, strcspn(key, "/"));
                 const char *proto = strchr(key, '/') ? strchr(key, '/') + 1 : "tcp";
                 char *dash = strchr(port, '-');
@@ -560,7 +565,7 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
         } else {
                 _cleanup_strv_ char **publish = strv_copy(o->publish);
                 if (o->publish_all) {
-                        r = exposed_ports(img_cfg, &publish, err);
+                        r = exposed_ports(img_cfg, o->expose, &publish, err);
                         if (r < 0)
                                 return r;
                 }

@@ -46,6 +46,7 @@ void run_options_done(RunOptions *o) {
         free(o->pod);
         free(o->network);
         strv_free(o->publish);
+        strv_free(o->expose);
         key_values_free(o->labels, o->n_labels);
         key_values_free(o->annotations, o->n_annotations);
         free(o->runtime);
@@ -383,6 +384,7 @@ enum {
         OPT_LOG_OPT,
         OPT_INIT,
         OPT_RUNTIME,
+        OPT_EXPOSE,
 };
 
 static const struct option run_longopts[] = {
@@ -409,6 +411,7 @@ static const struct option run_longopts[] = {
         { "net", required_argument, NULL, OPT_NETWORK },
         { "publish", required_argument, NULL, 'p' },
         { "publish-all", no_argument, NULL, 'P' },
+        { "expose", required_argument, NULL, OPT_EXPOSE },
         { "restart", required_argument, NULL, OPT_RESTART },
         { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
         { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
@@ -463,6 +466,27 @@ static int parse_security_opt(RunOptions *o, const char *v, WarrenError **err) {
                          "invalid --security-opt `%s`: expected seccomp=FILE|unconfined or "
                          "no-new-privileges",
                          v);
+}
+
+int run_parse_expose(const char *spec, char **ret, WarrenError **err) {
+        _cleanup_free_ char *port = xstrndup(spec, strcspn(spec, "/"));
+        const char *proto = strchr(spec, '/') ? strchr(spec, '/') + 1 : "tcp";
+        if (STRNEQ(proto, "tcp") && STRNEQ(proto, "udp"))
+                return error_set(err, EINVAL, "invalid --expose `%s`: the protocol is tcp or udp",
+                                 spec);
+        char *dash = strchr(port, '-');
+        if (dash)
+                *dash++ = 0;
+        uint32_t lo, hi;
+        if (safe_atou32(port, &lo) < 0 || lo == 0 || lo > 65535 ||
+            (dash && (safe_atou32(dash, &hi) < 0 || hi < lo || hi > 65535)))
+                return error_set(err, EINVAL,
+                                 "invalid --expose `%s`: expected PORT[-PORT][/tcp|udp], ports "
+                                 "1-65535",
+                                 spec);
+        *ret = dash ? xasprintf("%u-%u/%s", (unsigned)lo, (unsigned)hi, proto)
+                    : xasprintf("%u/%s", (unsigned)lo, proto);
+        return 0;
 }
 
 int run_options_parse(int argc, char **argv, bool is_run, RunOptions *ret, WarrenError **err) {
@@ -605,6 +629,14 @@ int run_options_parse(int argc, char **argv, bool is_run, RunOptions *ret, Warre
                 case 'P':
                         o.publish_all = true;
                         break;
+                case OPT_EXPOSE: {
+                        char *x = NULL;
+                        r = run_parse_expose(optarg, &x, err);
+                        if (r < 0)
+                                goto fail;
+                        strv_consume(&o.expose, x);
+                        break;
+                }
                 case OPT_RESTART:
                         r = run_parse_restart(optarg, &o.restart, &o.restart_max, err);
                         if (r < 0)

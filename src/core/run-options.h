@@ -63,6 +63,7 @@ typedef struct RunOptions {
         char *network; /* "slirp" (default), "none", "host", or "slirp:opt=v,..." */
         char **publish; /* -p specs as given; parsed by the network module */
         bool publish_all;
+        char **expose; /* --expose, normalised "PORT[-PORT]/PROTO": more ports for -P */
         RestartPolicy restart;
         uint32_t restart_max; /* on-failure:N; 0 = unlimited */
         int stop_signal;      /* 0: image's or SIGTERM */
@@ -96,6 +97,9 @@ int run_parse_env_file(const char *path, char ***env, WarrenError **err);
 int run_parse_key_value(const char *spec, const char *what, KeyValue *ret, WarrenError **err);
 /* "SYS_ADMIN", "cap_sys_admin", "ALL" -> "CAP_SYS_ADMIN" / "ALL". */
 int run_parse_cap(const char *name, char **ret, WarrenError **err);
+/* --expose "80", "53/udp", "8000-8010/tcp" -> "80/tcp", "53/udp", "8000-8010/tcp" (the form of
+ * an image's ExposedPorts keys). */
+int run_parse_expose(const char *spec, char **ret, WarrenError **err);
 const char *restart_policy_to_string(RestartPolicy p);
 
 /* Set (replace) KEY in an env list. */

@@ -251,6 +251,18 @@ in_client() { nsenter --user --net --preserve-credentials -t "$CLIENT_PID" "$@";
         run "$PY" "$TOOL" tcp-client 127.0.0.1 "$hp" via-P
         [ "$output" = "pong:via-P" ]
 
+        # --expose adds ports for -P (docker's form; the image's EXPOSE stays)
+        run "$WARREN" create --name more -P --expose 7000-7001 --expose 6000/udp busybox:exposed true
+        [ "$status" -eq 0 ]
+        run "$WARREN" port more
+        assert_contains "$output" "80/tcp -> 0.0.0.0:"
+        assert_contains "$output" "7000/tcp -> 0.0.0.0:"
+        assert_contains "$output" "7001/tcp -> 0.0.0.0:"
+        assert_contains "$output" "6000/udp -> 0.0.0.0:"
+        run "$WARREN" create --expose 70000 busybox:exposed true
+        [ "$status" -eq 125 ]
+        assert_contains "$output" "invalid --expose \`70000\`"
+
         # host port 0 on one address, and a range, on a pod
         local base
         base=$(free_port tcp 3)

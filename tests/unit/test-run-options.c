@@ -118,6 +118,33 @@ static void test_mounts(void **state) {
         }
 }
 
+static void test_expose(void **state) {
+        _cleanup_error_ WarrenError *err = NULL;
+        static const char *const good[][2] = {
+                {"80", "80/tcp"}, {"53/udp", "53/udp"}, {"8000-8010/tcp", "8000-8010/tcp"},
+                {"65535", "65535/tcp"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                _cleanup_free_ char *x = NULL;
+                assert_int_equal(run_parse_expose(good[i][0], &x, &err), 0);
+                assert_string_equal(x, good[i][1]);
+        }
+        static const char *const bad[] = {"", "0", "65536", "80/sctp", "90-80", "x", "80-",
+                                          "-80", "80/"};
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *x = NULL;
+                assert_int_equal(run_parse_expose(bad[i], &x, &err), -EINVAL);
+                assert_null(x);
+                assert_non_null(strstr(err->msg, "--expose"));
+                err = error_free(err);
+        }
+        RunOptions o = {};
+        assert_int_equal(PARSE(&o, &err, "create", "--expose", "9000", "-P", "img"), 0);
+        assert_string_equal(o.expose[0], "9000/tcp");
+        assert_true(o.publish_all);
+        run_options_done(&o);
+}
+
 static void test_restart(void **state) {
         RestartPolicy p;
         uint32_t max;
@@ -209,6 +236,7 @@ static void test_security_and_misc(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_expose),
                 cmocka_unit_test(test_basic_run),       cmocka_unit_test(test_combined_short_flags),
                 cmocka_unit_test(test_env_from_caller), cmocka_unit_test(test_env_file),
                 cmocka_unit_test(test_volumes),         cmocka_unit_test(test_mounts),

@@ -109,6 +109,7 @@ static const char RUN_OPTIONS[] =
         "      --pod POD                join a pod's network, ipc and uts namespaces\n"
         "      --network none|host|slirp[:OPTS]   networking (default slirp)\n"
         "  -p, --publish [IP:]HOST:CTR[/PROTO]   publish a port; -P all exposed ports\n"
+        "      --expose PORT[-PORT][/PROTO]      expose a port (for -P) besides the image's\n"
         "      --restart no|always|on-failure[:N]|unless-stopped\n"
         "      --stop-signal SIG, --stop-timeout SECS\n"
         "      --label KEY=VALUE, --annotation KEY=VALUE\n"
