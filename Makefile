@@ -21,9 +21,10 @@ VERSION := 0.1.0
 PKGS := libseccomp libcap yajl libarchive libcrypto libcurl libmicrohttpd slirp
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-# libarchive is dlopen()ed by storage/layer-reader.c on first use (see there): compiled against,
-# not linked, so that commands that read no archive do not pay for its dependencies.
-PKGS_DLOPEN := libarchive
+# libarchive (storage/layer-reader.c) and libcrypto (storage/digest.c) are dlopen()ed on first
+# use (see there): compiled against, not linked, so that commands that read no archive and hash
+# nothing do not pay for loading them.
+PKGS_DLOPEN := libarchive libcrypto
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out $(PKGS_DLOPEN),$(PKGS)) 2>/dev/null)
 ifeq ($(filter deps clean fmt fmt-check help,$(MAKECMDGOALS)),)
 ifeq ($(shell $(PKG_CONFIG) --exists $(PKGS) && echo ok),)
