@@ -101,6 +101,11 @@ static int holder_main(int sync_fd, void *userdata, WarrenError **err) {
         sigprocmask(SIG_BLOCK, &all, NULL);
         if (sync_send(sync_fd, SYNC_READY, 0, NULL, err) < 0)
                 return -EIO;
+        /* Live on only once the caller has recorded us in the pid file (GO): a caller killed
+         * before that would leave a holder nobody knows of, which nothing would ever stop. EOF
+         * instead of GO means exactly that. */
+        if (sync_expect(sync_fd, SYNC_GO, NULL, NULL) < 0)
+                _exit(0);
         close(sync_fd);
         for (;;) {
                 siginfo_t si;
@@ -142,6 +147,8 @@ static int start_holder(const char *rundir, HolderInfo *ret, WarrenError **err) 
                                               h.use_helpers ? 1 : 0);
         _cleanup_free_ char *path = path_join(rundir, PID_FILE);
         r = write_file_atomic(path, text, strlen(text), 0600, err);
+        if (r >= 0)
+                r = sync_send(child.sync_fd, SYNC_GO, 0, NULL, err);
         if (r < 0) {
                 clone_kill_and_reap(child.pid);
                 return r;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Container lifecycle: create, start, run, stop, kill, remove, and the reconciled view. */
 #include "core/containers.h"
+#include "core/infra.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -255,6 +256,7 @@ static int cmp_created_desc(const void *a, const void *b) {
 
 int containers_list(Engine *e, bool all, char *const *filters, ContainerView **ret, size_t *ret_n,
                     WarrenError **err) {
+        containers_cleanup_crashed(e);
         _cleanup_filter_ Filter *f = NULL;
         _cleanup_strv_ char **store_filters = NULL, **state_filters = NULL;
         /* docker's before=/since=: created before/after the container named (every such filter
@@ -391,6 +393,92 @@ static void record_from_options(Container *c, const RunOptions *o, char *const *
                 strmap_set(&c->labels, o->labels[i].key, o->labels[i].value);
         for (size_t i = 0; i < o->n_annotations; i++)
                 strmap_set(&c->annotations, o->annotations[i].key, o->annotations[i].value);
+}
+
+/* ---- creates that did not finish ----
+ *
+ * A create makes a hidden sandbox (with its infra process), a root filesystem and directories
+ * before the container's record exists; a `warren create` killed in between (SIGKILL, a crash)
+ * would leave them to nobody. So a create first takes an OFD write lock on
+ * RUN_DIR/creating/ID, records there the hidden sandbox it made, and removes the file when it
+ * is done (kept or undone). A lock that can be taken on such a file means its creator died:
+ * containers_cleanup_crashed() then removes what it left, unless the record made it (then the
+ * container is an ordinary created one, which `rm` removes). */
+
+typedef struct CreateJournal {
+        int fd;
+        char *path;
+} CreateJournal;
+
+static char *creating_dir(Engine *e) {
+        return path_join(e->run_dir, "creating");
+}
+
+static int journal_begin(Engine *e, const char *id, CreateJournal *j, WarrenError **err) {
+        *j = (CreateJournal){.fd = -1};
+        _cleanup_free_ char *dir = creating_dir(e);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return error_set_errno(err, errno, "create `%s`", dir);
+        j->path = path_join(dir, id);
+        j->fd = open(j->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (j->fd < 0 || fcntl(j->fd, F_OFD_SETLK, &fl) < 0)
+                return error_set_errno(err, errno, "create `%s`", j->path);
+        return 0;
+}
+
+static void journal_note_sandbox(CreateJournal *j, const char *sandbox_id) {
+        if (j->fd >= 0 && pwrite(j->fd, sandbox_id, strlen(sandbox_id), 0) < 0)
+                log_debug("`%s`: %s", j->path, strerror(errno));
+}
+
+static void journal_end(CreateJournal *j) {
+        if (j->path)
+                (void)unlink(j->path);
+        j->fd = safe_close(j->fd);
+        free(j->path);
+        j->path = NULL;
+}
+
+void containers_cleanup_crashed(Engine *e) {
+        _cleanup_free_ char *dir = creating_dir(e);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (!store_id_valid(de->d_name))
+                        continue;
+                _cleanup_free_ char *path = path_join(dir, de->d_name);
+                _cleanup_close_ int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+                struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+                if (fd < 0 || fcntl(fd, F_OFD_SETLK, &fl) < 0)
+                        continue; /* still being created */
+                const char *id = de->d_name;
+                Container c = {};
+                if (container_store_get(e->containers, id, &c, NULL) >= 0) {
+                        container_clear(&c);
+                        (void)unlink(path);
+                        continue;
+                }
+                char sb[STORE_ID_MAX + 1] = "";
+                ssize_t n = pread(fd, sb, sizeof(sb) - 1, 0);
+                sb[n > 0 ? n : 0] = 0;
+                log_debug("removing what a create of `%s` left when it died", id);
+                _cleanup_(image_storage_freep) ImageStorage *storage = NULL;
+                if (image_storage_open(e->data_dir, false, &storage, NULL) >= 0)
+                        (void)rootfs_remove(storage, id, NULL);
+                _cleanup_free_ char *ud = engine_container_dir(e, id);
+                _cleanup_free_ char *sd = containers_state_dir(e, id);
+                (void)rm_rf(ud, NULL);
+                (void)rm_rf(sd, NULL);
+                if (sb[0] && store_id_valid(sb)) {
+                        (void)sandboxes_remove(e, sb, true, NULL);
+                        /* killed before the infra's pid was recorded */
+                        (void)infra_kill_by_sandbox(sb);
+                }
+                (void)unlink(path);
+        }
 }
 
 typedef struct CreateUndo {
@@ -541,6 +629,10 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
         /* Declared before `undo`, so that they outlive its cleanup. */
         _cleanup_free_ char *id = engine_new_id();
         _cleanup_free_ char *sandbox_id = NULL;
+        _cleanup_(journal_end) CreateJournal journal = {.fd = -1};
+        r = journal_begin(e, id, &journal, err);
+        if (r < 0)
+                return r;
         _cleanup_(undo_create) CreateUndo undo = { .e = e, .storage = storage, .id = id };
 
         /* The sandbox: the named pod, or an implicit one of our own. */
@@ -579,6 +671,10 @@ int containers_create(Engine *e, const RunOptions *o, char **ret_id, WarrenError
                 _cleanup_free_ char *short_id = xstrndup(id, 12);
                 if (!po.hostname)
                         po.hostname = short_id;
+                /* Its id goes into the journal before anything of it exists. */
+                _cleanup_free_ char *new_sandbox = engine_new_id();
+                po.id = new_sandbox;
+                journal_note_sandbox(&journal, new_sandbox);
                 r = sandboxes_create(e, &po, &sandbox_id, err);
                 if (r < 0)
                         return r;

@@ -108,6 +108,10 @@ int containers_copy(Engine *e, const char *key, const char *src, const char *dst
 
 /* Remove every stopped container; *ret_removed gets their ids. */
 int containers_prune(Engine *e, char ***ret_removed, WarrenError **err);
+/* Remove what creates killed midway left (RUN_DIR/creating/ID journals nobody holds): their root
+ * filesystem, directories and hidden sandbox, unless the container's record was written. `ps`
+ * (containers_list) runs it first; it costs one readdir when there is nothing to do. */
+void containers_cleanup_crashed(Engine *e);
 
 /* The state directory the monitor uses: $RUN/containers/ID. */
 char *containers_state_dir(Engine *e, const char *id);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "core/infra.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -9,11 +10,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <poll.h>
 #include <time.h>
 
+#include "basic/fs-util.h"
+#include "basic/parse-util.h"
 #include "basic/xalloc.h"
 #include "userns/clone.h"
 #include "userns/holder.h"
@@ -59,7 +63,7 @@ static int infra_child(int sync_fd, void *userdata, WarrenError **err) {
         (void) syscall(SYS_close_range, (unsigned) sync_fd + 1, ~0U, 0U);
         /* The sync fd is O_CLOEXEC: a successful exec closes it, which the parent reads as
          * success; a failed exec reports the error. */
-        execl(o->pause_path, "warren-pause", (char *) NULL);
+        execl(o->pause_path, "warren-pause", o->sandbox_id, (char *) NULL);
         return error_set_errno(err, errno, "exec `%s`", o->pause_path);
 }
 
@@ -81,6 +85,37 @@ int infra_start(const InfraOptions *opts, InfraInfo *ret, WarrenError **err) {
         ret->pid = child.pid;
         ret->start_time = holder_process_start_time(child.pid);
         return 0;
+}
+
+int infra_kill_by_sandbox(const char *sandbox_id) {
+        _cleanup_closedir_ DIR *d = opendir("/proc");
+        if (!d || !sandbox_id || !sandbox_id[0])
+                return 0;
+        int n = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                int pid;
+                if (safe_atoi(de->d_name, &pid) < 0 || pid <= 1)
+                        continue;
+                char path[64], buf[256];
+                snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+                struct stat st;
+                if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid())
+                        continue;
+                ssize_t len = read(fd, buf, sizeof(buf) - 1);
+                if (len <= 0)
+                        continue;
+                buf[len] = 0;
+                /* "warren-pause\0ID\0" */
+                size_t a0 = strlen(buf);
+                if (STRNEQ(buf, "warren-pause") || (ssize_t)a0 + 1 >= len ||
+                    STRNEQ(buf + a0 + 1, sandbox_id))
+                        continue;
+                if (kill(pid, SIGKILL) == 0)
+                        n++;
+        }
+        return n;
 }
 
 bool infra_alive(pid_t pid, uint64_t start_time) {

@@ -22,6 +22,8 @@ typedef struct InfraOptions {
         const char *pause_path; /* warren-pause */
         const char *hostname;  /* NULL: leave the UTS namespace's default */
         bool host_network;     /* share the caller's network namespace */
+        const char *sandbox_id; /* shown as argv[1], so that an infra process whose pid was
+                                 * never recorded (its creator killed) can still be found */
 } InfraOptions;
 
 typedef struct InfraInfo {
@@ -30,6 +32,9 @@ typedef struct InfraInfo {
 } InfraInfo;
 
 int infra_start(const InfraOptions *opts, InfraInfo *ret, WarrenError **err);
+/* SIGKILL every infra process of this user started for `sandbox_id` (argv "warren-pause ID"):
+ * for a sandbox whose creator died before it recorded the pid. Returns how many. */
+int infra_kill_by_sandbox(const char *sandbox_id);
 /* Alive and still the same process (start time matches, not a zombie). */
 bool infra_alive(pid_t pid, uint64_t start_time);
 /* SIGTERM, then SIGKILL after `timeout_ms`; a process already gone is success. */

@@ -347,6 +347,7 @@ static int start_infra(Engine *e, Sandbox *sb, WarrenError **err) {
                 .pause_path = pause,
                 .hostname = sb->config.hostname,
                 .host_network = STREQ(mode, "host"),
+                .sandbox_id = sb->id,
         };
         InfraInfo info = {};
         r = infra_start(&io, &info, err);
@@ -414,7 +415,7 @@ static int parse_publish(Sandbox *sb, char *const *publish, WarrenError **err) {
 
 int sandboxes_create(Engine *e, const PodOptions *o, char **ret_id, WarrenError **err) {
         _cleanup_(sandbox_clear) Sandbox sb = {};
-        sb.id = engine_new_id();
+        sb.id = o->id ? xstrdup(o->id) : engine_new_id();
         sb.name = o->name ? xstrdup(o->name) : xstrndup(sb.id, 12);
         if (!store_name_valid(sb.name))
                 return error_set(err, EINVAL,

@@ -26,6 +26,7 @@ typedef struct PodOptions {
         char **labels;  /* "key=value" */
         char **publish; /* -p specs */
         bool hidden;    /* the implicit sandbox of one container */
+        const char *id; /* NULL: a new one (a caller that must know it first passes its own) */
 } PodOptions;
 
 int sandboxes_create(Engine *e, const PodOptions *o, char **ret_id, WarrenError **err);

@@ -107,6 +107,38 @@ state_of() {
         "$WARREN" rmi shortname
 }
 
+@test "a warren run killed at any point leaves nothing behind once ps has run" {
+        local pauses_before holders_before i
+        # live ones only: a killed process stays a zombie until init reaps it
+        live() { ps -u "$(id -u)" -o stat=,pid=,comm= | awk -v c="$1" '$1 !~ /^Z/ && $3 == c { print $2 }' | sort; }
+        pauses_before=$(live warren-pause)
+        holders_before=$(live warren-holder | wc -l)
+        for i in $(seq 1 16); do
+                # the first run also starts this test's namespace holder: kill that too sometimes
+                [ $((i % 4)) -eq 1 ] && { h=$(holder_pid) && kill "$h" 2>/dev/null; rm -f "$XDG_RUNTIME_DIR/warren/holder.pid"; } || true
+                "$WARREN" run -d --network none --name "k$i" "$IMG" sleep 100 >/dev/null 2>&1 &
+                sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
+                kill -KILL $! 2>/dev/null || true
+                wait $! 2>/dev/null || true
+        done
+        # ps cleans up after the creates that died; what made it to a record is a container
+        run "$WARREN" ps -aq --no-trunc
+        [ "$status" -eq 0 ]
+        [ -z "$output" ] || "$WARREN" rm -f $output >/dev/null
+        run "$WARREN" ps -aq
+        [ "$output" = "" ]
+        [ -z "$(ls "$XDG_DATA_HOME/warren/userdata" 2>/dev/null)" ]
+        [ -z "$(ls "$XDG_RUNTIME_DIR/warren/containers" 2>/dev/null)" ]
+        [ -z "$(ls "$XDG_RUNTIME_DIR/warren/creating" 2>/dev/null)" ]
+        [ -z "$(ls "$XDG_DATA_HOME/warren/sandboxes" 2>/dev/null | grep json)" ]
+        [ -z "$(ls "$XDG_DATA_HOME/warren/rootfs" 2>/dev/null | grep -v driver.json)" ]
+        [ -z "$(container_processes)" ]
+        sleep 0.2
+        [ "$(live warren-pause)" = "$pauses_before" ]
+        # one holder at most: this test's own (stopped by the teardown)
+        [ "$(live warren-holder | wc -l)" -le $((holders_before + 1)) ]
+}
+
 @test "run passes the container's exit code; 126 cannot invoke, 127 not found" {
         run "$WARREN" run --rm --network none "$IMG" sh -c 'exit 7'
         [ "$status" -eq 7 ]
