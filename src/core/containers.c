@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Container lifecycle: create, start, run, stop, kill, remove, and the reconciled view. */
 #include "core/containers.h"
-#include "core/infra.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -472,11 +471,9 @@ void containers_cleanup_crashed(Engine *e) {
                 _cleanup_free_ char *sd = containers_state_dir(e, id);
                 (void)rm_rf(ud, NULL);
                 (void)rm_rf(sd, NULL);
-                if (sb[0] && store_id_valid(sb)) {
+                /* (an infra whose pid was never recorded is found by its argv there) */
+                if (sb[0] && store_id_valid(sb))
                         (void)sandboxes_remove(e, sb, true, NULL);
-                        /* killed before the infra's pid was recorded */
-                        (void)infra_kill_by_sandbox(sb);
-                }
                 (void)unlink(path);
         }
 }

@@ -376,6 +376,10 @@ static void stop_processes(Engine *e, Sandbox *sb) {
                 infra_stop((pid_t) sb->network_helper_pid, ext_u64(sb, "netStartTime"), 2000, NULL);
         if (sandbox_infra_alive(sb))
                 infra_stop((pid_t) sb->infra_pid, ext_u64(sb, "infraStartTime"), 2000, NULL);
+        else if (!sb->infra_pid && !ext_u64(sb, "infraStartTime"))
+                /* Never recorded a start: its creator may have died between starting the
+                 * infra and recording it. Found by its argv. */
+                (void) infra_kill_by_sandbox(sb->id);
         sb->infra_pid = 0;
         sb->network_helper_pid = 0;
         free(sb->state);
