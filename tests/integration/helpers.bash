@@ -172,3 +172,17 @@ assert_not_contains() {
                 return 1
         fi
 }
+
+# Two host ports published to one container UDP port: each answers, from the port asked
+# (nettool's udp-client takes only replies from the address and port it sent to).
+udp_two_ports_answer() { # A B
+        local i
+        for i in 1 2; do
+                run "$PY" "$TOOL" udp-client 127.0.0.1 "$1" "first-$i"
+                [ "$status" -eq 0 ]
+                [ "$output" = "echo:first-$i from 10.0.2.2" ]
+                run "$PY" "$TOOL" udp-client 127.0.0.1 "$2" "second-$i"
+                [ "$status" -eq 0 ]
+                [ "$output" = "echo:second-$i from 10.0.2.2" ]
+        done
+}

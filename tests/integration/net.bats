@@ -367,16 +367,7 @@ published [::]:$up:9090/udp id 4 proxied"
 published 127.0.0.1:$b:9090/udp id 2 proxied"
         in_ns_bg "$PY" "$TOOL" udp-echo 9090 --ready "$TEST_TMP/udp.ready"
         wait_for test -e "$TEST_TMP/udp.ready"
-        # udp-client takes only replies from the address and port it sent to
-        local i
-        for i in 1 2; do
-                run "$PY" "$TOOL" udp-client 127.0.0.1 "$a" "first-$i"
-                [ "$status" -eq 0 ]
-                [ "$output" = "echo:first-$i from 10.0.2.2" ]
-                run "$PY" "$TOOL" udp-client 127.0.0.1 "$b" "second-$i"
-                [ "$status" -eq 0 ]
-                [ "$output" = "echo:second-$i from 10.0.2.2" ]
-        done
+        udp_two_ports_answer "$a" "$b"
 }
 
 @test "net: a host without IPv6 publishes on 0.0.0.0 only (disable_ipv6 in a host namespace of our own)" {

@@ -412,16 +412,7 @@ in_client() { nsenter --user --net --preserve-credentials -t "$CLIENT_PID" "$@";
         [ "$status" -eq 0 ]
         run start_udp_server --pod dup --name dupsrv "$IMG"
         [ "$status" -eq 0 ]
-        # udp-client takes only replies from the address and port it sent to
-        local i
-        for i in 1 2; do
-                run "$PY" "$TOOL" udp-client 127.0.0.1 "$a" "first-$i"
-                [ "$status" -eq 0 ]
-                [ "$output" = "echo:first-$i from 10.0.2.2" ]
-                run "$PY" "$TOOL" udp-client 127.0.0.1 "$b" "second-$i"
-                [ "$status" -eq 0 ]
-                [ "$output" = "echo:second-$i from 10.0.2.2" ]
-        done
+        udp_two_ports_answer "$a" "$b"
         run "$WARREN" port dup 9090/udp
         [ "$output" = "$(printf '127.0.0.1:%s\n127.0.0.1:%s' "$a" "$b")" ]
 }

@@ -299,6 +299,15 @@ static void test_default_profile(void **state) {
         assert_int_equal(seccomp_filter_build(again, &h, &err), 0);
 }
 
+/* The exit status of a child, or 128 + its signal. */
+static int child_status(pid_t pid) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* Load filters in a child process; the exit status carries the result. */
 static int load_in_child(const char *doc, bool nnp, int (*check)(void)) {
         pid_t pid = fork();
@@ -317,11 +326,7 @@ static int load_in_child(const char *doc, bool nnp, int (*check)(void)) {
                         _exit(err->code == EACCES ? 77 : 92);
                 _exit(check());
         }
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return child_status(pid);
 }
 
 static int check_mkdir_eacces(void) {
@@ -389,11 +394,7 @@ static int load_program_in_child(const SeccompProgram *prog, int (*check)(void))
                         _exit(92);
                 _exit(check());
         }
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return child_status(pid);
 }
 
 static char *cache_file(const char *dir) {
