@@ -6,7 +6,9 @@
 #   2. 32 `run --rm IMG true` started at once: total time, failures
 #   3. memory per idle running container: PSS (/proc/PID/smaps_rollup) of every process the
 #      engine keeps per container (warren: monitor + the implicit sandbox's infra process and
-#      network helper if any; podman: conmon, plus its infra if any), averaged over K containers
+#      network helper if any; podman: conmon, plus its infra if any), averaged over K containers;
+#      then, for information, the same with each tool's default network (warren-net against
+#      slirp4netns)
 #   4. `ps -a` with PS_N created containers (median of 5)
 # Prints each figure, the ratio and the issue's goal. If podman cannot run here, says why and
 # still prints warren's figures.
@@ -248,6 +250,56 @@ fi
 W ps -aq --no-trunc | as_user "${wenv[@]}" xargs -r "$warren_bin" rm -f >/dev/null 2>&1
 [ -n "$podman_ok" ] && P rm -a -f -t 0 >/dev/null 2>&1
 
+# ---- 3b. the same with each tool's default network (slirp), for information ----
+# warren: monitor + infra + warren-net (libslirp); podman: conmon + slirp4netns.
+note "memory with the default network: $mem_k idle containers each"
+w_ids=()
+for ((i = 0; i < mem_k; i++)); do
+        id=$(W run -d "$IMG" sleep 100000) && w_ids+=("$id") || note "warren run -d failed"
+done
+p_ids=()
+if [ -n "$podman_ok" ]; then
+        for ((i = 0; i < mem_k; i++)); do
+                id=$(P run -d "$IMG" sleep 100000) && p_ids+=("$id") || note "podman run -d failed"
+        done
+fi
+sleep 1
+netmem_w=n/a
+netmem_w_procs=
+if [ ${#w_ids[@]} -gt 0 ]; then
+        t_mon=0 t_infra=0 t_net=0
+        for id in "${w_ids[@]}"; do
+                mon=$(pgrep -f -- "warren-monitor.*$id" | head -1)
+                sb=$(W inspect -f '{{.SandboxId}}' "$id" 2>/dev/null)
+                infra=$(W pod inspect -f '{{.Infra.Pid}}' "$sb" 2>/dev/null)
+                net=$(W pod inspect -f '{{.Network.HelperPid}}' "$sb" 2>/dev/null)
+                t_mon=$((t_mon + $(pss_kb "$mon")))
+                t_infra=$((t_infra + $(pss_kb "$infra")))
+                t_net=$((t_net + $(pss_kb "$net")))
+        done
+        n=${#w_ids[@]}
+        netmem_w=$(((t_mon + t_infra + t_net) / n))
+        netmem_w_procs="monitor $((t_mon / n)) kB + infra $((t_infra / n)) kB + warren-net $((t_net / n)) kB"
+fi
+netmem_p=n/a
+netmem_p_procs=
+if [ ${#p_ids[@]} -gt 0 ]; then
+        t_conmon=0 t_slirp=0
+        for id in "${p_ids[@]}"; do
+                conmon=$(pgrep -f -- "conmon.*$id" | head -1)
+                ns=$(P inspect -f '{{.NetworkSettings.SandboxKey}}' "$id" 2>/dev/null)
+                slirp=
+                [ -n "$ns" ] && slirp=$(pgrep -f -- "slirp4netns.*$ns" | head -1)
+                t_conmon=$((t_conmon + $(pss_kb "$conmon")))
+                t_slirp=$((t_slirp + $(pss_kb "$slirp")))
+        done
+        n=${#p_ids[@]}
+        netmem_p=$(((t_conmon + t_slirp) / n))
+        netmem_p_procs="conmon $((t_conmon / n)) kB + slirp4netns $((t_slirp / n)) kB"
+fi
+W ps -aq --no-trunc | as_user "${wenv[@]}" xargs -r "$warren_bin" rm -f >/dev/null 2>&1
+[ -n "$podman_ok" ] && P rm -a -f -t 0 >/dev/null 2>&1
+
 # ---- 4. ps -a with PS_N containers ----
 note "creating $ps_n containers in each"
 seq "$ps_n" | as_user "${wenv[@]}" xargs -P 2 -I{} "$warren_bin" create --network none "$IMG" true >/dev/null 2>"$work/create.w"
@@ -279,9 +331,11 @@ printf '%-44s %12s %12s %10s  %s\n' "run --rm true, median of $runs (ms)" "$lat_
 printf '%-44s %12s %12s %10s  %s\n' "ps -a with $ps_n containers, median of 5 (ms)" "$ps_w" "$ps_p" "$(ratio "$ps_p" "$ps_w")" ">= 10x"
 printf '%-44s %12s %12s %10s  %s\n' "  (containers listed)" "$n_w" "$n_p" "" ""
 printf '%-44s %12s %12s %10s  %s\n' "PSS per idle container, $mem_k running (kB)" "$mem_w" "$mem_p" "$(ratio "$mem_p" "$mem_w")" ">= 4x"
+printf '%-44s %12s %12s %10s  %s\n' "  the same, default (slirp) network (kB)" "$netmem_w" "$netmem_p" "$(ratio "$netmem_p" "$netmem_w")" "(info)"
 printf '%-44s %12s %12s %10s  %s\n' "$par run --rm at once, total (ms)" "$par_w" "$par_p" "$(ratio "$par_p" "$par_w")" "> 1x, 0 failures"
 printf '%-44s %12s %12s\n' "  (failures)" "$par_w_fail" "$par_p_fail"
 echo "per container (mean): warren: ${mem_w_procs:-n/a}; podman: ${mem_p_procs:-n/a}"
+echo "with the default network: warren: ${netmem_w_procs:-n/a}; podman: ${netmem_p_procs:-n/a}"
 echo "not counted: warren's namespace holder and podman's pause process (one per user, shared)"
 if [ "${par_w_fail:-0}" != 0 ]; then
         echo "warren failures at once:"
