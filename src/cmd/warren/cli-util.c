@@ -3,6 +3,9 @@
 #include "cli-util.h"
 
 #include <ctype.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -68,6 +71,81 @@ int cli_engine_open(Engine **ret) {
 
 int cli_engine_open_nojoin(Engine **ret) {
         return engine_open_common(false, ret);
+}
+
+int cli_bad_option(const char *cmd, int argc, char **argv) {
+        const char *arg = optind > 0 && optind - 1 < argc ? argv[optind - 1] : "";
+        if (STARTS_WITH(arg, "--")) {
+                _cleanup_free_ char *name = xstrndup(arg, strcspn(arg, "="));
+                return cli_usage_error(cmd, "unknown option or missing value for `%s`", name);
+        }
+        if (optopt && optopt != '?')
+                return cli_usage_error(cmd, "unknown option or missing value for `-%c`", optopt);
+        return cli_usage_error(cmd, "unknown option `%s`", arg);
+}
+
+int cli_need_keys(const char *cmd, int argc, const char *what) {
+        if (optind >= argc)
+                return cli_usage_error(cmd, "needs at least one %s", what);
+        return 0;
+}
+
+int cli_each_key(Engine *e, char **keys, int n, CliKeyOp op, const void *arg, const char *doing) {
+        int ret = 0;
+        for (int i = 0; i < n; i++) {
+                _cleanup_error_ WarrenError *err = NULL;
+                if (doing)
+                        cli_progress("%s %s", doing, keys[i]);
+                int r = op(e, keys[i], arg, &err);
+                cli_progress_done();
+                if (r < 0) {
+                        ret = warren_fail(TAKE_PTR(err));
+                        continue;
+                }
+                if (r != 1)
+                        printf("%s\n", keys[i]);
+                fflush(stdout);
+        }
+        return ret;
+}
+
+int cli_stop_like(int argc, char **argv, const char *cmd, CliKeyOp op, const char *doing,
+                  const char *what) {
+        static const struct option opts[] = {
+                {"time", required_argument, NULL, 't'},
+                {"timeout", required_argument, NULL, 't'},
+                {},
+        };
+        int timeout = -1, c, r;
+        FOREACH_OPT(c, argc, argv, "t:", opts) {
+                if (c != 't')
+                        return cli_bad_option(cmd, argc, argv);
+                if (safe_atoi(optarg, &timeout) < 0 || timeout < 0)
+                        return cli_usage_error(cmd, "invalid timeout `%s`: expected seconds",
+                                               optarg);
+        }
+        if ((r = cli_need_keys(cmd, argc, what)))
+                return r;
+        OPEN_ENGINE(e);
+        return cli_each_key(e, argv + optind, argc - optind, op, &timeout, doing);
+}
+
+int cli_kill_like(int argc, char **argv, const char *cmd, CliKeyOp op, const char *what) {
+        static const struct option opts[] = {
+                {"signal", required_argument, NULL, 's'},
+                {},
+        };
+        int sig = SIGKILL, c, r;
+        FOREACH_OPT(c, argc, argv, "s:", opts) {
+                if (c != 's')
+                        return cli_bad_option(cmd, argc, argv);
+                if (parse_signal(optarg, &sig) < 0 || sig <= 0 || sig >= NSIG)
+                        return warren_failf("%s: invalid signal `%s`", cmd, optarg);
+        }
+        if ((r = cli_need_keys(cmd, argc, what)))
+                return r;
+        OPEN_ENGINE(e);
+        return cli_each_key(e, argv + optind, argc - optind, op, &sig, NULL);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {

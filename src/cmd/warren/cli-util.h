@@ -7,14 +7,46 @@
  * --format strings, and a terminal put into raw mode for -it.
  */
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <termios.h>
 
 #include "basic/error.h"
+#include "core/engine.h"
 
 typedef struct Engine Engine;
 typedef struct JsonValue JsonValue;
+
+/* Open the engine into a cleaned-up `e`, or return the exit code (inside a command). */
+#define OPEN_ENGINE(e)                                                                             \
+        _cleanup_engine_ Engine *e = NULL;                                                         \
+        do {                                                                                       \
+                int _r_ = cli_engine_open(&e);                                                     \
+                if (_r_)                                                                           \
+                        return _r_;                                                                \
+        } while (0)
+
+/* getopt for one command, from the start (optind = 0 re-initialises glibc's getopt, which also
+ * re-reads the ordering: "+" stops at the first argument, for commands that carry another
+ * program's arguments; the others take options anywhere, as docker does). Our own messages. */
+#define FOREACH_OPT(c, argc, argv, s, l)                                                           \
+        for (optind = 0, opterr = 0; ((c) = getopt_long(argc, argv, s, l, NULL)) >= 0;)
+/* getopt said '?': name the option as the user wrote it (a long option, or a short one). */
+int cli_bad_option(const char *cmd, int argc, char **argv);
+/* At least one KEY after the options, else a usage error naming `what` ("container", "pod"). */
+int cli_need_keys(const char *cmd, int argc, const char *what);
+
+/* Apply `op` to every key; print each key done (as docker does), report each failure, go on.
+ * `doing` ("stopping", "stopping pod"; NULL: none) is the progress line. An op returning 1 did
+ * nothing and prints nothing. Returns 125 when any failed. */
+typedef int (*CliKeyOp)(Engine *e, const char *key, const void *arg, WarrenError **err);
+int cli_each_key(Engine *e, char **keys, int n, CliKeyOp op, const void *arg, const char *doing);
+/* `stop`/`restart` [-t SECONDS] KEY...: `op` gets an int timeout (-1: each one's own). */
+int cli_stop_like(int argc, char **argv, const char *cmd, CliKeyOp op, const char *doing,
+                  const char *what);
+/* `kill` [-s SIGNAL] KEY...: `op` gets an int signal (default SIGKILL). */
+int cli_kill_like(int argc, char **argv, const char *cmd, CliKeyOp op, const char *what);
 
 /* Pin the XDG directories (so they stay the user's once euid is 0 in the user namespace), join
  * the namespace holder, open the engine. Returns 0, or an exit code after printing the error. */

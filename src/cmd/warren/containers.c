@@ -21,42 +21,6 @@
 #include "core/sandboxes.h"
 #include "warren.h"
 
-#define OPEN_ENGINE(e)                                                                             \
-        _cleanup_engine_ Engine *e = NULL;                                                         \
-        do {                                                                                       \
-                int _r_ = cli_engine_open(&e);                                                     \
-                if (_r_)                                                                           \
-                        return _r_;                                                                \
-        } while (0)
-
-/* getopt for one command, from the start (optind = 0 re-initialises glibc's getopt, which also
- * re-reads the ordering: "+" stops at the first argument, for commands that carry another
- * program's arguments; the others take options anywhere, as docker does). Our own messages. */
-#define FOREACH_OPT(c, argc, argv, s, l) for (optind = 0; ((c) = next_opt(argc, argv, s, l)) >= 0;)
-
-static int next_opt(int argc, char **argv, const char *shortopts, const struct option *longopts) {
-        opterr = 0;
-        return getopt_long(argc, argv, shortopts, longopts, NULL);
-}
-
-/* getopt said '?': name the option as the user wrote it (a long option, or a short one). */
-static int bad_option(const char *cmd, int argc, char **argv) {
-        const char *arg = optind > 0 && optind - 1 < argc ? argv[optind - 1] : "";
-        if (STARTS_WITH(arg, "--")) {
-                _cleanup_free_ char *name = xstrndup(arg, strcspn(arg, "="));
-                return cli_usage_error(cmd, "unknown option or missing value for `%s`", name);
-        }
-        if (optopt && optopt != '?')
-                return cli_usage_error(cmd, "unknown option or missing value for `-%c`", optopt);
-        return cli_usage_error(cmd, "unknown option `%s`", arg);
-}
-
-static int parse_timeout(const char *cmd, const char *s, int *ret) {
-        if (safe_atoi(s, ret) < 0 || *ret < 0)
-                return cli_usage_error(cmd, "invalid timeout `%s`: expected seconds", s);
-        return 0;
-}
-
 /* When the container's (or exec's) program cannot be started, the runtime refuses at create
  * and the error comes back here (through the monitor, whose errno is EIO): as docker's CLI does,
  * that is 127 for a program that is not there and 126 for one that cannot be run, not 125.
@@ -183,29 +147,6 @@ static int cmd_run(int argc, char **argv) {
 
 /* ---- start, stop, kill, restart, pause, unpause, rm ---- */
 
-typedef int (*KeyOp)(Engine *e, const char *key, const void *arg, WarrenError **err);
-
-/* Apply `op` to every key; print each key done (as docker does), report each failure, go on.
- * Returns 125 when any failed. */
-static int each_key(Engine *e, char **keys, int n, KeyOp op, const void *arg, const char *doing) {
-        int ret = 0;
-        for (int i = 0; i < n; i++) {
-                _cleanup_error_ WarrenError *err = NULL;
-                if (doing)
-                        cli_progress("%s %s", doing, keys[i]);
-                int r = op(e, keys[i], arg, &err);
-                cli_progress_done();
-                if (r < 0) {
-                        ret = warren_fail(TAKE_PTR(err));
-                        continue;
-                }
-                if (r != 1) /* 1: nothing done, nothing to print */
-                        printf("%s\n", keys[i]);
-                fflush(stdout);
-        }
-        return ret;
-}
-
 static int op_start(Engine *e, const char *key, const void *arg, WarrenError **err) {
         int r = containers_start(e, key, err);
         return r < 0 ? r : 0;
@@ -249,12 +190,6 @@ static int op_remove(Engine *e, const char *key, const void *arg, WarrenError **
         }
         int r = containers_remove(e, key, force, err);
         return r < 0 ? r : 0;
-}
-
-static int need_keys(const char *cmd, int argc) {
-        if (optind >= argc)
-                return cli_usage_error(cmd, "needs at least one container");
-        return 0;
 }
 
 /* `start -a` without -i: the container's output comes from its log (nothing written before an
@@ -301,9 +236,9 @@ static int cmd_start(int argc, char **argv) {
                 else if (c == 'i')
                         interactive = true;
                 else
-                        return bad_option("start", argc, argv);
+                        return cli_bad_option("start", argc, argv);
         }
-        int r = need_keys("start", argc);
+        int r = cli_need_keys("start", argc, "container");
         if (r)
                 return r;
         if ((attach || interactive) && argc - optind > 1)
@@ -311,63 +246,30 @@ static int cmd_start(int argc, char **argv) {
         OPEN_ENGINE(e);
         if (attach || interactive)
                 return start_attached(e, argv[optind], interactive);
-        return each_key(e, argv + optind, argc - optind, op_start, NULL, "starting");
+        return cli_each_key(e, argv + optind, argc - optind, op_start, NULL, "starting");
 }
 
 /* stop and restart: the same options (-t/--time/--timeout), one operation each. */
-static int cmd_stop_like(int argc, char **argv, const char *name, KeyOp op, const char *doing) {
-        static const struct option opts[] = {
-                {"time", required_argument, NULL, 't'},
-                {"timeout", required_argument, NULL, 't'},
-                {},
-        };
-        int timeout = -1, c, r;
-        FOREACH_OPT(c, argc, argv, "t:", opts) {
-                if (c != 't')
-                        return bad_option(name, argc, argv);
-                if ((r = parse_timeout(name, optarg, &timeout)))
-                        return r;
-        }
-        if ((r = need_keys(name, argc)))
-                return r;
-        OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op, &timeout, doing);
-}
-
 static int cmd_stop(int argc, char **argv) {
-        return cmd_stop_like(argc, argv, "stop", op_stop, "stopping");
+        return cli_stop_like(argc, argv, "stop", op_stop, "stopping", "container");
 }
 
 static int cmd_restart(int argc, char **argv) {
-        return cmd_stop_like(argc, argv, "restart", op_restart, "restarting");
+        return cli_stop_like(argc, argv, "restart", op_restart, "restarting", "container");
 }
 
 static int cmd_kill(int argc, char **argv) {
-        static const struct option opts[] = {
-                {"signal", required_argument, NULL, 's'},
-                {},
-        };
-        int sig = SIGKILL, c, r;
-        FOREACH_OPT(c, argc, argv, "s:", opts) {
-                if (c != 's')
-                        return bad_option("kill", argc, argv);
-                if (parse_signal(optarg, &sig) < 0 || sig <= 0 || sig >= NSIG)
-                        return warren_failf("kill: invalid signal `%s`", optarg);
-        }
-        if ((r = need_keys("kill", argc)))
-                return r;
-        OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op_kill, &sig, NULL);
+        return cli_kill_like(argc, argv, "kill", op_kill, "container");
 }
 
-static int simple_keys(int argc, char **argv, const char *cmd, KeyOp op) {
+static int simple_keys(int argc, char **argv, const char *cmd, CliKeyOp op) {
         int c, r;
         FOREACH_OPT(c, argc, argv, "+", NULL)
-        return bad_option(cmd, argc, argv);
-        if ((r = need_keys(cmd, argc)))
+        return cli_bad_option(cmd, argc, argv);
+        if ((r = cli_need_keys(cmd, argc, "container")))
                 return r;
         OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op, NULL, NULL);
+        return cli_each_key(e, argv + optind, argc - optind, op, NULL, NULL);
 }
 
 static int cmd_pause(int argc, char **argv) {
@@ -390,12 +292,12 @@ static int cmd_rm(int argc, char **argv) {
                 if (c == 'f')
                         force = true;
                 else if (c != 'v') /* -v: no anonymous volumes are made, nothing to remove */
-                        return bad_option("rm", argc, argv);
+                        return cli_bad_option("rm", argc, argv);
         }
-        if ((r = need_keys("rm", argc)))
+        if ((r = cli_need_keys("rm", argc, "container")))
                 return r;
         OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op_remove, &force,
+        return cli_each_key(e, argv + optind, argc - optind, op_remove, &force,
                         force ? "removing" : NULL);
 }
 
@@ -566,7 +468,7 @@ static int cmd_ps(int argc, char **argv) {
                 case 's':
                         break; /* sizes are not computed; the column is left out */
                 default:
-                        return bad_option("ps", argc, argv);
+                        return cli_bad_option("ps", argc, argv);
                 }
         }
         if (optind < argc)
@@ -680,9 +582,9 @@ static int cmd_inspect(int argc, char **argv) {
                                                     "inspect`)",
                                                     optarg);
                 } else if (c != 's')
-                        return bad_option("inspect", argc, argv);
+                        return cli_bad_option("inspect", argc, argv);
         }
-        if ((r = need_keys("inspect", argc)))
+        if ((r = cli_need_keys("inspect", argc, "container")))
                 return r;
         OPEN_ENGINE(e);
         _cleanup_json_ JsonValue *arr = json_new_array();
@@ -743,7 +645,7 @@ static int cmd_logs(int argc, char **argv) {
                         break;
                 }
                 default:
-                        return bad_option("logs", argc, argv);
+                        return cli_bad_option("logs", argc, argv);
                 }
         }
         if (argc - optind != 1)
@@ -822,7 +724,7 @@ static int cmd_exec(int argc, char **argv) {
                 case 'H':
                         return exec_help();
                 default:
-                        return bad_option("exec", argc, argv);
+                        return cli_bad_option("exec", argc, argv);
                 }
         }
         if (argc - optind < 2)
@@ -853,7 +755,7 @@ static int cmd_attach(int argc, char **argv) {
                 if (c == 'N')
                         no_stdin = true;
                 else if (c != 'S')
-                        return bad_option("attach", argc, argv);
+                        return cli_bad_option("attach", argc, argv);
         }
         if (argc - optind != 1)
                 return cli_usage_error("attach", "needs exactly one container");
@@ -876,8 +778,8 @@ static int cmd_attach(int argc, char **argv) {
 static int cmd_wait(int argc, char **argv) {
         int c, r;
         FOREACH_OPT(c, argc, argv, "+", NULL)
-        return bad_option("wait", argc, argv);
-        if ((r = need_keys("wait", argc)))
+        return cli_bad_option("wait", argc, argv);
+        if ((r = cli_need_keys("wait", argc, "container")))
                 return r;
         OPEN_ENGINE(e);
         int ret = 0;
@@ -899,7 +801,7 @@ static int cmd_wait(int argc, char **argv) {
 static int cmd_top(int argc, char **argv) {
         int c;
         FOREACH_OPT(c, argc, argv, "+", NULL)
-        return bad_option("top", argc, argv);
+        return cli_bad_option("top", argc, argv);
         if (argc - optind < 1)
                 return cli_usage_error("top", "needs a container");
         if (argc - optind > 1)
@@ -918,7 +820,7 @@ static int cmd_top(int argc, char **argv) {
 static int cmd_rename(int argc, char **argv) {
         int c;
         FOREACH_OPT(c, argc, argv, "+", NULL)
-        return bad_option("rename", argc, argv);
+        return cli_bad_option("rename", argc, argv);
         if (argc - optind != 2)
                 return cli_usage_error("rename", "needs a container and a new name");
         if (!*argv[optind + 1])
@@ -1019,10 +921,10 @@ static int cmd_update(int argc, char **argv) {
                                             optarg);
                 }
                 default:
-                        return bad_option("update", argc, argv);
+                        return cli_bad_option("update", argc, argv);
                 }
         }
-        if ((r = need_keys("update", argc)))
+        if ((r = cli_need_keys("update", argc, "container")))
                 return r;
         if (!args)
                 return cli_usage_error("update", "nothing to change: give a resource option");
@@ -1091,7 +993,7 @@ static int cmd_cp(int argc, char **argv) {
         int c;
         FOREACH_OPT(c, argc, argv, "aL", opts)
         if (c != 'a' && c != 'L')
-                return bad_option("cp", argc, argv);
+                return cli_bad_option("cp", argc, argv);
         if (argc - optind != 2)
                 return cli_usage_error("cp", "needs a source and a destination");
         const char *src = argv[optind], *dst = argv[optind + 1];
@@ -1126,7 +1028,7 @@ static int cmd_prune(int argc, char **argv) {
         int c;
         FOREACH_OPT(c, argc, argv, "f", opts) {
                 if (c != 'f')
-                        return bad_option("container prune", argc, argv);
+                        return cli_bad_option("container prune", argc, argv);
                 force = true;
         }
         if (optind < argc)

@@ -14,35 +14,6 @@
 #include "core/sandboxes.h"
 #include "warren.h"
 
-#define OPEN_ENGINE(e)                                                                             \
-        _cleanup_engine_ Engine *e = NULL;                                                         \
-        do {                                                                                       \
-                int _r_ = cli_engine_open(&e);                                                     \
-                if (_r_)                                                                           \
-                        return _r_;                                                                \
-        } while (0)
-
-#define FOREACH_OPT(c, argc, argv, s, l)                                                           \
-        for (optind = 0, opterr = 0; ((c) = getopt_long(argc, argv, s, l, NULL)) >= 0;)
-
-/* getopt said '?': name the option as the user wrote it (a long option, or a short one). */
-static int bad_option(const char *cmd, int argc, char **argv) {
-        const char *arg = optind > 0 && optind - 1 < argc ? argv[optind - 1] : "";
-        if (STARTS_WITH(arg, "--")) {
-                _cleanup_free_ char *name = xstrndup(arg, strcspn(arg, "="));
-                return cli_usage_error(cmd, "unknown option or missing value for `%s`", name);
-        }
-        if (optopt && optopt != '?')
-                return cli_usage_error(cmd, "unknown option or missing value for `-%c`", optopt);
-        return cli_usage_error(cmd, "unknown option `%s`", arg);
-}
-
-static int need_keys(const char *cmd, int argc) {
-        if (optind >= argc)
-                return cli_usage_error(cmd, "needs at least one pod");
-        return 0;
-}
-
 /* ---- create ---- */
 
 static int cmd_create(int argc, char **argv) {
@@ -90,7 +61,7 @@ static int cmd_create(int argc, char **argv) {
                         strv_push(&publish, optarg);
                         break;
                 default:
-                        return bad_option("pod create", argc, argv);
+                        return cli_bad_option("pod create", argc, argv);
                 }
         }
         if (optind < argc) {
@@ -115,27 +86,6 @@ static int cmd_create(int argc, char **argv) {
 }
 
 /* ---- start, stop, kill, restart, rm, wait ---- */
-
-typedef int (*KeyOp)(Engine *e, const char *key, const void *arg, WarrenError **err);
-
-static int each_key(Engine *e, char **keys, int n, KeyOp op, const void *arg, const char *doing) {
-        int ret = 0;
-        for (int i = 0; i < n; i++) {
-                _cleanup_error_ WarrenError *err = NULL;
-                if (doing)
-                        cli_progress("%s pod %s", doing, keys[i]);
-                int r = op(e, keys[i], arg, &err);
-                cli_progress_done();
-                if (r < 0) {
-                        ret = warren_fail(TAKE_PTR(err));
-                        continue;
-                }
-                if (r != 1)
-                        printf("%s\n", keys[i]);
-                fflush(stdout);
-        }
-        return ret;
-}
 
 static int op_start(Engine *e, const char *key, const void *arg, WarrenError **err) {
         int r = sandboxes_start(e, key, err);
@@ -174,57 +124,23 @@ static int op_remove(Engine *e, const char *key, const void *arg, WarrenError **
 static int cmd_start(int argc, char **argv) {
         int c, r;
         FOREACH_OPT(c, argc, argv, "", NULL)
-        return bad_option("pod start", argc, argv);
-        if ((r = need_keys("pod start", argc)))
+        return cli_bad_option("pod start", argc, argv);
+        if ((r = cli_need_keys("pod start", argc, "pod")))
                 return r;
         OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op_start, NULL, "starting");
-}
-
-static int stop_like(int argc, char **argv, const char *cmd, KeyOp op, const char *doing) {
-        static const struct option opts[] = {
-                {"time", required_argument, NULL, 't'},
-                {"timeout", required_argument, NULL, 't'},
-                {},
-        };
-        int timeout = -1, c, r;
-        FOREACH_OPT(c, argc, argv, "t:", opts) {
-                if (c != 't')
-                        return bad_option(cmd, argc, argv);
-                if (safe_atoi(optarg, &timeout) < 0 || timeout < 0)
-                        return cli_usage_error(cmd, "invalid timeout `%s`: expected seconds",
-                                               optarg);
-        }
-        if ((r = need_keys(cmd, argc)))
-                return r;
-        OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op, &timeout, doing);
+        return cli_each_key(e, argv + optind, argc - optind, op_start, NULL, "starting pod");
 }
 
 static int cmd_stop(int argc, char **argv) {
-        return stop_like(argc, argv, "pod stop", op_stop, "stopping");
+        return cli_stop_like(argc, argv, "pod stop", op_stop, "stopping pod", "pod");
 }
 
 static int cmd_restart(int argc, char **argv) {
-        return stop_like(argc, argv, "pod restart", op_restart, "restarting");
+        return cli_stop_like(argc, argv, "pod restart", op_restart, "restarting pod", "pod");
 }
 
 static int cmd_kill(int argc, char **argv) {
-        static const struct option opts[] = {
-                {"signal", required_argument, NULL, 's'},
-                {},
-        };
-        int sig = SIGKILL, c, r;
-        FOREACH_OPT(c, argc, argv, "s:", opts) {
-                if (c != 's')
-                        return bad_option("pod kill", argc, argv);
-                if (parse_signal(optarg, &sig) < 0 || sig <= 0 || sig >= NSIG)
-                        return warren_failf("pod kill: invalid signal `%s`", optarg);
-        }
-        if ((r = need_keys("pod kill", argc)))
-                return r;
-        OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op_kill, &sig, NULL);
+        return cli_kill_like(argc, argv, "pod kill", op_kill, "pod");
 }
 
 static int cmd_rm(int argc, char **argv) {
@@ -236,21 +152,21 @@ static int cmd_rm(int argc, char **argv) {
         int c, r;
         FOREACH_OPT(c, argc, argv, "f", opts) {
                 if (c != 'f')
-                        return bad_option("pod rm", argc, argv);
+                        return cli_bad_option("pod rm", argc, argv);
                 force = true;
         }
-        if ((r = need_keys("pod rm", argc)))
+        if ((r = cli_need_keys("pod rm", argc, "pod")))
                 return r;
         OPEN_ENGINE(e);
-        return each_key(e, argv + optind, argc - optind, op_remove, &force,
-                        force ? "removing" : NULL);
+        return cli_each_key(e, argv + optind, argc - optind, op_remove, &force,
+                        force ? "removing pod" : NULL);
 }
 
 static int cmd_wait(int argc, char **argv) {
         int c, r;
         FOREACH_OPT(c, argc, argv, "", NULL)
-        return bad_option("pod wait", argc, argv);
-        if ((r = need_keys("pod wait", argc)))
+        return cli_bad_option("pod wait", argc, argv);
+        if ((r = cli_need_keys("pod wait", argc, "pod")))
                 return r;
         OPEN_ENGINE(e);
         int ret = 0;
@@ -375,7 +291,7 @@ static int cmd_ps(int argc, char **argv) {
                         no_trunc = true;
                         break;
                 default:
-                        return bad_option("pod ps", argc, argv);
+                        return cli_bad_option("pod ps", argc, argv);
                 }
         }
         if (optind < argc)
@@ -441,10 +357,10 @@ static int cmd_inspect(int argc, char **argv) {
         int c, r;
         FOREACH_OPT(c, argc, argv, "f:", opts) {
                 if (c != 'f')
-                        return bad_option("pod inspect", argc, argv);
+                        return cli_bad_option("pod inspect", argc, argv);
                 format = optarg;
         }
-        if ((r = need_keys("pod inspect", argc)))
+        if ((r = cli_need_keys("pod inspect", argc, "pod")))
                 return r;
         OPEN_ENGINE(e);
         _cleanup_json_ JsonValue *arr = json_new_array();
@@ -467,7 +383,7 @@ static int cmd_inspect(int argc, char **argv) {
 static int cmd_top(int argc, char **argv) {
         int c;
         FOREACH_OPT(c, argc, argv, "+", NULL)
-        return bad_option("pod top", argc, argv);
+        return cli_bad_option("pod top", argc, argv);
         if (argc - optind != 1)
                 return cli_usage_error("pod top", "needs exactly one pod");
         OPEN_ENGINE(e);

@@ -25,8 +25,6 @@
 
 #define WARREN_API_VERSION "1.44" /* the Docker Engine API subset warrend serves */
 
-#define FOREACH_OPT(c, argc, argv, s, l)                                                           \
-        for (optind = 0, opterr = 0; ((c) = getopt_long(argc, argv, s, l, NULL)) >= 0;)
 
 /* The first line `PROGRAM --version` prints (NULL when it cannot run), at most 2 s. */
 static char *program_version(const char *path) {
