@@ -172,23 +172,7 @@ int blob_store_remove(BlobStore *bs, const char *digest, WarrenError **err) {
 }
 
 int blob_store_list(BlobStore *bs, char ***ret, WarrenError **err) {
-        int dfd = dup(bs->shafd);
-        if (dfd < 0)
-                return error_set_errno(err, errno, "list blobs");
-        DIR *d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
-                return error_set_errno(err, errno, "list blobs");
-        }
-        rewinddir(d); /* a dup shares the offset with earlier listings */
-        _cleanup_closedir_ DIR *dd = d;
-        char **l = NULL;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (digest_hex_is_valid(de->d_name))
-                        strv_consume(&l, digest_from_hex(de->d_name));
-        *ret = l ? l : xnew(char *, 1);
-        return 0;
+        return digest_list_dir(bs->shafd, "blobs", ret, err);
 }
 
 int blob_writer_new(BlobStore *bs, BlobWriter **ret, WarrenError **err) {

@@ -6,10 +6,14 @@
  * compiled against, so the prototypes below are checked against the real ones. */
 #include "storage/digest.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <unistd.h>
 
+#include "basic/fs-util.h"
+#include "basic/strv.h"
 #include "basic/xalloc.h"
 
 #define CRYPTO_FUNCS(X)                                                                            \
@@ -164,4 +168,24 @@ void digest_chain_id(const char *parent_chain, const char *diff_id, char ret[DIG
         }
         _cleanup_free_ char *s = xasprintf("%s %s", parent_chain, diff_id);
         digest_buffer(s, strlen(s), ret);
+}
+
+int digest_list_dir(int dirfd, const char *what, char ***ret, WarrenError **err) {
+        int dfd = dup(dirfd);
+        if (dfd < 0)
+                return error_set_errno(err, errno, "list %s", what);
+        DIR *d = fdopendir(dfd);
+        if (!d) {
+                close(dfd);
+                return error_set_errno(err, errno, "list %s", what);
+        }
+        rewinddir(d); /* a dup shares the offset with earlier listings */
+        _cleanup_closedir_ DIR *dd = d;
+        char **l = NULL;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (digest_hex_is_valid(de->d_name))
+                        strv_consume(&l, digest_from_hex(de->d_name));
+        *ret = l ? l : xnew(char *, 1);
+        return 0;
 }

@@ -41,6 +41,9 @@ const char *digest_hex(const char *s);
 int digest_parse(const char *s, const char *what, const char **ret_hex, WarrenError **err);
 /* "sha256:" + hex, or NULL when hex is invalid. */
 char *digest_from_hex(const char *hex);
+/* The digests named by the entries of directory `dirfd` (64 hex characters each; others are
+ * skipped), as "sha256:HEX": a store of blobs or layers listing itself. `what` is for messages. */
+int digest_list_dir(int dirfd, const char *what, char ***ret, WarrenError **err);
 /* The chain id of a layer over `parent_chain` (NULL for the bottom layer), OCI image spec:
  * ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)). */
 void digest_chain_id(const char *parent_chain, const char *diff_id, char ret[DIGEST_STRING_MAX]);

@@ -157,23 +157,7 @@ int layer_store_parent(LayerStore *ls, const char *diff_id, char **ret, WarrenEr
 }
 
 int layer_store_list(LayerStore *ls, char ***ret, WarrenError **err) {
-        int dfd = dup(ls->dirfd);
-        if (dfd < 0)
-                return error_set_errno(err, errno, "list layers");
-        DIR *d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
-                return error_set_errno(err, errno, "list layers");
-        }
-        rewinddir(d); /* a dup shares the offset with earlier listings */
-        _cleanup_closedir_ DIR *dd = d;
-        char **l = NULL;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (digest_hex_is_valid(de->d_name))
-                        strv_consume(&l, digest_from_hex(de->d_name));
-        *ret = l ? l : xnew(char *, 1);
-        return 0;
+        return digest_list_dir(ls->dirfd, "layers", ret, err);
 }
 
 int layer_store_remove(LayerStore *ls, const char *diff_id, WarrenError **err) {
