@@ -576,6 +576,45 @@ state_of() {
         assert_contains "$output" "alive"
 }
 
+@test "system prune: stopped containers, stopped pods, dangling images; nothing without -f" {
+        "$WARREN" run --name done1 --network none "$IMG" true
+        "$WARREN" run -d --name alive --network none "$IMG" sleep 1000 >/dev/null
+        "$WARREN" pod create --name gone --network none >/dev/null
+        "$WARREN" pod stop gone >/dev/null
+        "$WARREN" pod create --name kept --network none >/dev/null
+        # the same tag imported again: the first image is dangling
+        import_test_image other:1
+        local first
+        first=$("$WARREN" images -q --no-trunc other:1)
+        "$WARREN" import -c "LABEL v=2" "$BATS_FILE_TMPDIR/busybox.tar" other:1 >/dev/null
+        run "$WARREN" images -q --no-trunc --filter dangling=true
+        [ "$output" = "$first" ]
+        # no terminal to ask on: nothing is removed
+        run "$WARREN" system prune </dev/null
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "WARNING! This will remove"
+        run "$WARREN" ps -a --format '{{.Names}}'
+        assert_contains "$output" "done1"
+        run "$WARREN" system prune -f
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "Deleted Containers"
+        assert_contains "$output" "Deleted Pods"
+        assert_contains "$output" "deleted: $first"
+        run "$WARREN" ps -a --format '{{.Names}}'
+        [ "$output" = "alive" ]
+        run "$WARREN" pod ps --format '{{.Name}}'
+        [ "$output" = "kept" ]
+        run "$WARREN" images --format json
+        [ "$(jq -r '[.[].RepoTags[0]] | sort | join(",")' <<<"$output")" = "$IMG,other:1" ]
+        # -a: images no container uses go too
+        run "$WARREN" system prune -a -f
+        [ "$status" -eq 0 ]
+        run "$WARREN" images --format json
+        [ "$(jq -r '[.[].RepoTags[0]] | join(",")' <<<"$output")" = "$IMG" ]
+        run "$WARREN" system prune --bogus
+        [ "$status" -eq 125 ]
+}
+
 @test "update: limits where a cgroup is writable, else a clear refusal" {
         "$WARREN" run -d --name u --network none "$IMG" sleep 1000
         run "$WARREN" update --memory bogus u

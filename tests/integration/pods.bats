@@ -204,6 +204,20 @@ pod_status() {
         expect_refused "--bogus" "$WARREN" pod create --bogus
 }
 
+@test "pod prune -f removes stopped pods with their containers, and only those" {
+        "$WARREN" pod create --name stopped --network none >/dev/null
+        "$WARREN" run -d --pod stopped --name member "$IMG" sleep 1000 >/dev/null
+        "$WARREN" pod stop -t 1 stopped >/dev/null
+        "$WARREN" pod create --name up --network none >/dev/null
+        run "$WARREN" pod prune -f
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "Deleted Pods"
+        run "$WARREN" pod ps --format '{{.Name}}'
+        [ "$output" = "up" ]
+        run "$WARREN" ps -a --format '{{.Names}}'
+        [ "$output" = "" ]
+}
+
 @test "pod commands print usage with --help" {
         local c
         for c in create start stop kill restart rm ps ls inspect top wait; do

@@ -1036,6 +1036,10 @@ static int cmd_prune(int argc, char **argv) {
         if (!force && !cli_confirm("WARNING! This will remove all stopped containers.\n"
                                    "Are you sure you want to continue?"))
                 return 0;
+        return cli_prune_containers();
+}
+
+int cli_prune_containers(void) {
         OPEN_ENGINE(e);
         _cleanup_error_ WarrenError *err = NULL;
         _cleanup_strv_ char **removed = NULL;

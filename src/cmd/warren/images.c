@@ -712,6 +712,10 @@ static int cmd_prune(int argc, char **argv) {
                 else if (c != 'f')
                         return usage_error("image prune", "unknown option");
         }
+        return cli_prune_images(all);
+}
+
+int cli_prune_images(bool all) {
         _cleanup_image_storage_ ImageStorage *s = NULL;
         int r = open_storage(true, &s);
         if (r)

@@ -380,6 +380,56 @@ static int cmd_inspect(int argc, char **argv) {
         return cli_print_inspect(arr, format, ret);
 }
 
+/* ---- prune ---- */
+
+int cli_prune_pods(void) {
+        OPEN_ENGINE(e);
+        _cleanup_error_ WarrenError *err = NULL;
+        SandboxView *v = NULL;
+        size_t n = 0;
+        if (sandboxes_list(e, false, &v, &n, &err) < 0)
+                return warren_fail(TAKE_PTR(err));
+        int ret = 0;
+        bool header = false;
+        for (size_t i = 0; i < n; i++) {
+                /* stopped pods (their infra is gone), as podman's pod prune */
+                if (!STREQ(v[i].status, "Exited"))
+                        continue;
+                _cleanup_error_ WarrenError *e2 = NULL;
+                if (sandboxes_remove(e, v[i].sb.id, false, &e2) < 0) {
+                        ret = warren_fail(TAKE_PTR(e2));
+                        continue;
+                }
+                if (!header) {
+                        printf("Deleted Pods:\n");
+                        header = true;
+                }
+                printf("%s\n", v[i].sb.id);
+        }
+        sandbox_views_free(v, n);
+        return ret;
+}
+
+static int cmd_prune(int argc, char **argv) {
+        static const struct option opts[] = {
+                {"force", no_argument, NULL, 'f'},
+                {},
+        };
+        bool force = false;
+        int c;
+        FOREACH_OPT(c, argc, argv, "f", opts) {
+                if (c != 'f')
+                        return cli_bad_option("pod prune", argc, argv);
+                force = true;
+        }
+        if (optind < argc)
+                return cli_usage_error("pod prune", "unexpected argument `%s`", argv[optind]);
+        if (!force && !cli_confirm("WARNING! This will remove all stopped pods and their "
+                                   "containers.\nAre you sure you want to continue?"))
+                return 0;
+        return cli_prune_pods();
+}
+
 static int cmd_top(int argc, char **argv) {
         int c;
         FOREACH_OPT(c, argc, argv, "+", NULL)
@@ -420,6 +470,7 @@ static const WarrenCommand pod_cmds[] = {
         {"list", "[-q] [--format table|json|TEMPLATE]", "list pods", cmd_ps, 0},
         {"inspect", "[-f json|TEMPLATE] POD...", "show pods as a JSON array", cmd_inspect, 0},
         {"top", "POD", "show the processes of every member", cmd_top, 0},
+        {"prune", "[-f]", "remove every stopped pod and its containers", cmd_prune, 0},
         {"wait", "POD...", "block until pods exit", cmd_wait, 0},
         {"exists", "POD", "exit 0 when the pod exists, else 1", cmd_exists, 0},
 };

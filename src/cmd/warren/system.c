@@ -381,6 +381,41 @@ static int cmd_info(int argc, char **argv) {
         return 0;
 }
 
+static int cmd_prune(int argc, char **argv) {
+        static const struct option opts[] = {
+                {"all", no_argument, NULL, 'a'},
+                {"force", no_argument, NULL, 'f'},
+                {},
+        };
+        bool all = false, force = false;
+        int c;
+        FOREACH_OPT(c, argc, argv, "af", opts) {
+                if (c == 'a')
+                        all = true;
+                else if (c == 'f')
+                        force = true;
+                else
+                        return cli_bad_option("system prune", argc, argv);
+        }
+        if (optind < argc)
+                return cli_usage_error("system prune", "unexpected argument `%s`", argv[optind]);
+        if (!force && !cli_confirm(all ? "WARNING! This will remove:\n"
+                                         "  - all stopped containers\n"
+                                         "  - all stopped pods\n"
+                                         "  - all images without at least one container\n"
+                                         "Are you sure you want to continue?"
+                                       : "WARNING! This will remove:\n"
+                                         "  - all stopped containers\n"
+                                         "  - all stopped pods\n"
+                                         "  - all dangling images\n"
+                                         "Are you sure you want to continue?"))
+                return 0;
+        int r = cli_prune_containers();
+        int r2 = cli_prune_pods();
+        int r3 = cli_prune_images(all);
+        return r ? r : r2 ? r2 : r3;
+}
+
 static const WarrenCommand toplevel[] = {
         {"info", "[--format json|TEMPLATE]",
          "show versions, storage, id mapping, cgroups, seccomp, and what is degraded and why",
@@ -399,6 +434,11 @@ const WarrenCommandGroup warren_system_toplevel = {
 static const WarrenCommand system_cmds[] = {
         {"info", "[--format json|TEMPLATE]", "show what warren found on this host", cmd_info, 0},
         {"version", "[--format json|TEMPLATE]", "show versions", cmd_version, 0},
+        {"prune",
+         "[-a] [-f]\n\n"
+         "  -a, --all     also every image no container uses (not only dangling ones)\n"
+         "  -f, --force   do not ask",
+         "remove stopped containers, stopped pods and dangling images", cmd_prune, 0},
 };
 
 const WarrenCommandGroup warren_system_group = {

@@ -57,6 +57,12 @@ extern const WarrenCommandGroup warren_port_toplevel;      /* port (ports.c) */
 extern const WarrenCommandGroup warren_system_toplevel;    /* info, version */
 extern const WarrenCommandGroup warren_system_group;       /* warren system info|version */
 
+/* The prune commands' work after their confirmation, for `system prune` too: each prints what it
+ * removed (docker's words) and returns 0 or an exit code. */
+int cli_prune_containers(void);
+int cli_prune_pods(void);
+int cli_prune_images(bool all);
+
 /* Print an error as "warren: MESSAGE" (the one place errors are printed) and return 125. */
 int warren_fail(WarrenError *e);
 int warren_failf(const char *fmt, ...) _printf_(1, 2);
