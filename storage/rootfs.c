@@ -2,6 +2,7 @@
 #include "storage/rootfs.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -780,4 +781,27 @@ int rootfs_used_images(ImageStorage *s, char ***ret, WarrenError **err) {
 
 int rootfs_used_layers(ImageStorage *s, char ***ret, WarrenError **err) {
         return rootfs_used(s, true, ret);
+}
+
+static uint64_t usage_sum;
+
+static int usage_add(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+        if (type == FTW_F || type == FTW_SL)
+                usage_sum += (uint64_t)st->st_size;
+        return 0;
+}
+
+int rootfs_disk_usage(ImageStorage *s, const char *id, uint64_t *ret, WarrenError **err) {
+        _cleanup_(rootfs_info_done) RootfsInfo info = {0};
+        int r = info_load(s, id, &info, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *dir = rootfs_dir(s, id);
+        _cleanup_free_ char *top =
+                path_join(dir, info.driver == ROOTFS_DRIVER_VFS ? "merged" : "upper");
+        usage_sum = 0;
+        if (nftw(top, usage_add, 16, FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+                return error_set_errno(err, errno, "measure `%s`", top);
+        *ret = usage_sum;
+        return 0;
 }

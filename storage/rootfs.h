@@ -48,6 +48,9 @@ int rootfs_mount(ImageStorage *s, const char *id, char **ret_path, WarrenError *
 int rootfs_unmount(ImageStorage *s, const char *id, WarrenError **err);
 /* Unmount if mounted and remove the container's directories. */
 int rootfs_remove(ImageStorage *s, const char *id, WarrenError **err);
+/* Bytes a container's root filesystem takes of its own: its upper (writable) directory, or for
+ * vfs the whole copy. Apparent sizes of regular files and symlinks, not crossing mounts. */
+int rootfs_disk_usage(ImageStorage *s, const char *id, uint64_t *ret, WarrenError **err);
 /* Image ids and diff ids used by rootfs directories (so that rmi, prune and gc keep them). */
 int rootfs_used_images(ImageStorage *s, char ***ret_image_ids, WarrenError **err);
 int rootfs_used_layers(ImageStorage *s, char ***ret_diff_ids, WarrenError **err);

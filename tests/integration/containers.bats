@@ -615,6 +615,26 @@ state_of() {
         [ "$status" -eq 125 ]
 }
 
+@test "system df: images counted once per layer, containers by their own writable layer" {
+        "$WARREN" run -d --name up --network none "$IMG" sh -c 'head -c 100000 /dev/zero >/big; sleep 1000' >/dev/null
+        "$WARREN" run --name done --network none "$IMG" sh -c 'head -c 5000 /dev/zero >/f'
+        import_test_image spare:1 # the same layer under another image: not counted twice
+        wait_for "$WARREN" exec up test -s /big
+        run "$WARREN" system df --format json
+        [ "$status" -eq 0 ]
+        [ "$(jq -r '.[] | select(.Type == "Images") | "\(.TotalCount) \(.Active)"' <<<"$output")" = "2 1" ]
+        local layer
+        layer=$("$WARREN" image inspect "$IMG" | jq -r '.[0].Size')
+        [ "$(jq -r '.[] | select(.Type == "Images") | .Size' <<<"$output")" = "$layer" ]
+        [ "$(jq -r '.[] | select(.Type == "Images") | .Reclaimable' <<<"$output")" = 0 ]
+        [ "$(jq -r '.[] | select(.Type == "Containers") | "\(.TotalCount) \(.Active)"' <<<"$output")" = "2 1" ]
+        [ "$(jq -r '.[] | select(.Type == "Containers") | .Reclaimable' <<<"$output")" -ge 5000 ]
+        [ "$(jq -r '.[] | select(.Type == "Containers") | .Size' <<<"$output")" -ge 105000 ]
+        run "$WARREN" system df
+        [[ "${lines[0]}" =~ ^TYPE\ +TOTAL\ +ACTIVE\ +SIZE\ +RECLAIMABLE$ ]]
+        assert_contains "$output" "Containers"
+}
+
 @test "update: limits where a cgroup is writable, else a clear refusal" {
         "$WARREN" run -d --name u --network none "$IMG" sleep 1000
         run "$WARREN" update --memory bogus u

@@ -182,6 +182,17 @@ void cli_progress_done(void) {
 
 /* ---- times ---- */
 
+void cli_format_size(uint64_t n, char buf[32]) {
+        static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+        double v = (double)n;
+        size_t u = 0;
+        while (v >= 1000.0 && u + 1 < ELEMENTSOF(units)) {
+                v /= 1000.0;
+                u++;
+        }
+        snprintf(buf, 32, "%.3g%s", v, units[u]);
+}
+
 void cli_format_duration(int64_t d, char buf[64]) {
         /* docker's units.HumanDuration */
         if (d < 1)

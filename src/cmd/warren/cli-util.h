@@ -65,6 +65,8 @@ void cli_progress_done(void);
 /* docker's "3 minutes ago" (t in ns since the epoch; 0: "N/A") and "About a minute". */
 void cli_format_ago(int64_t t_ns, char buf[64]);
 void cli_format_duration(int64_t seconds, char buf[64]);
+/* docker's sizes: "1.98MB", "512kB", "0B" (powers of 1000, three significant digits). */
+void cli_format_size(uint64_t n, char buf[32]);
 /* RFC 3339 with nanoseconds, UTC. */
 void cli_format_rfc3339(int64_t t_ns, char buf[64]);
 /* docker's --since/--until: RFC 3339 ("2024-01-02T15:04:05Z", fraction and offset allowed,

@@ -23,6 +23,7 @@
 #include "storage/layer-store.h"
 #include "storage/record.h"
 #include "storage/rootfs.h"
+#include "cli-util.h"
 #include "warren.h"
 
 /* ---- helpers ---- */
@@ -46,17 +47,6 @@ static void load_options(ImageLoadOptions *o, bool quiet) {
         *o = (ImageLoadOptions){0};
         if (!quiet && isatty(STDERR_FILENO))
                 o->progress = progress;
-}
-
-static void format_size(uint64_t n, char buf[32]) {
-        static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-        double v = (double)n;
-        size_t u = 0;
-        while (v >= 1000.0 && u + 1 < ELEMENTSOF(units)) {
-                v /= 1000.0;
-                u++;
-        }
-        snprintf(buf, 32, "%.3g%s", v, units[u]);
 }
 
 static time_t parse_rfc3339(const char *s) {
@@ -534,7 +524,7 @@ static int cmd_images(int argc, char **argv) {
                         if (rows[i].repo_tag)
                                 image_name_split(rows[i].repo_tag, &repo, &tag);
                         char idbuf[DIGEST_STRING_MAX], sz[32], ago[64];
-                        format_size(image_storage_image_size(s, rows[i].img), sz);
+                        cli_format_size(image_storage_image_size(s, rows[i].img), sz);
                         format_ago(rows[i].created, ago);
                         const char *dg = "<none>";
                         STRV_FOREACH (d, rows[i].img->repo_digests) {
@@ -751,7 +741,7 @@ int cli_prune_images(bool all) {
         uint64_t freed = 0;
         r = gc(s, &freed);
         char sz[32];
-        format_size(freed, sz);
+        cli_format_size(freed, sz);
         printf("Total reclaimed space: %s\n", sz);
         return ret ? ret : r;
 }
@@ -827,7 +817,7 @@ static int cmd_history(int argc, char **argv) {
                         continue;
                 }
                 format_ago(parse_rfc3339(json_string(json_get(h, "created"))), ago);
-                format_size(sizes[k - 1], sz);
+                cli_format_size(sizes[k - 1], sz);
                 _cleanup_free_ char *by_short =
                         no_trunc || strlen(by) <= 45 ? xstrdup(by) : xasprintf("%.42s...", by);
                 table_row(&t, id, ago, by_short, sz, comment);

@@ -20,6 +20,10 @@
 #include "storage/container-store.h"
 #include "storage/image-store.h"
 #include "storage/sandbox-store.h"
+#include "core/containers.h"
+#include "storage/image-storage.h"
+#include "storage/layer-store.h"
+#include "storage/rootfs.h"
 #include "userns/holder.h"
 #include "warren.h"
 
@@ -381,6 +385,126 @@ static int cmd_info(int argc, char **argv) {
         return 0;
 }
 
+/* ---- system df ---- */
+
+typedef struct DfRow {
+        const char *type;
+        size_t total, active;
+        uint64_t size, reclaimable;
+} DfRow;
+
+/* Images: layers counted once however many images share them; what only unused images hold is
+ * reclaimable. Containers: each one's own writable layer; the stopped ones' is reclaimable. */
+static int df_rows(Engine *e, DfRow rows[2], WarrenError **err) {
+        rows[0] = (DfRow){.type = "Images"};
+        rows[1] = (DfRow){.type = "Containers"};
+        _cleanup_image_storage_ ImageStorage *s = NULL;
+        int r = image_storage_open(e->data_dir, false, &s, err);
+        if (r < 0)
+                return r;
+        _cleanup_strv_ char **in_use = NULL, **all_layers = NULL, **used_layers = NULL;
+        r = image_storage_images_in_use(s, &in_use, err);
+        if (r < 0)
+                return r;
+        _cleanup_(store_list_clear) StoreList list = {0};
+        r = image_store_list(s->images, NULL, &list, err);
+        if (r < 0)
+                return r;
+        uint64_t used_size = 0;
+        for (size_t i = 0; i < list.n; i++) {
+                const Image *img = IMAGE_LIST_AT(&list, i);
+                bool active = strv_contains(in_use, img->id);
+                rows[0].total++;
+                rows[0].active += active;
+                for (size_t k = 0; k < img->n_layers; k++) {
+                        const char *d = img->layers[k].diff_id;
+                        uint64_t sz = 0;
+                        if (!d || layer_store_size(s->layers, d, &sz, NULL) < 0)
+                                continue;
+                        if (!strv_contains(all_layers, d)) {
+                                strv_push(&all_layers, d);
+                                rows[0].size += sz;
+                        }
+                        if (active && !strv_contains(used_layers, d)) {
+                                strv_push(&used_layers, d);
+                                used_size += sz;
+                        }
+                }
+        }
+        rows[0].reclaimable = rows[0].size - used_size;
+        ContainerView *v = NULL;
+        size_t n = 0;
+        r = containers_list(e, true, NULL, &v, &n, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                bool active = v[i].state == CONTAINER_RUNNING || v[i].state == CONTAINER_PAUSED;
+                uint64_t sz = 0;
+                (void)rootfs_disk_usage(s, v[i].c.id, &sz, NULL);
+                rows[1].total++;
+                rows[1].active += active;
+                rows[1].size += sz;
+                if (!active)
+                        rows[1].reclaimable += sz;
+        }
+        container_views_free(v, n);
+        return 0;
+}
+
+static int cmd_df(int argc, char **argv) {
+        static const struct option opts[] = {
+                {"format", required_argument, NULL, 'F'},
+                {},
+        };
+        const char *format = NULL;
+        int c;
+        FOREACH_OPT(c, argc, argv, "", opts) {
+                if (c != 'F')
+                        return cli_bad_option("system df", argc, argv);
+                format = optarg;
+        }
+        if (optind < argc)
+                return cli_usage_error("system df", "unexpected argument `%s`", argv[optind]);
+        if (format && STRNEQ(format, "json") && STRNEQ(format, "table"))
+                return cli_usage_error("system df", "unsupported format `%s` (json or table)",
+                                       format);
+        OPEN_ENGINE(e);
+        _cleanup_error_ WarrenError *err = NULL;
+        DfRow rows[2];
+        if (df_rows(e, rows, &err) < 0)
+                return warren_fail(TAKE_PTR(err));
+        if (format && STREQ(format, "json")) {
+                _cleanup_json_ JsonValue *arr = json_new_array();
+                for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                        JsonValue *o = json_new_object();
+                        json_object_add(o, "Type", json_new_string(rows[i].type));
+                        json_object_add(o, "TotalCount", json_new_integer((int64_t)rows[i].total));
+                        json_object_add(o, "Active", json_new_integer((int64_t)rows[i].active));
+                        json_object_add(o, "Size", json_new_integer((int64_t)rows[i].size));
+                        json_object_add(o, "Reclaimable",
+                                        json_new_integer((int64_t)rows[i].reclaimable));
+                        json_array_append(arr, o);
+                }
+                return cli_print_json(arr);
+        }
+        CliTable t;
+        cli_table_init(&t, 5);
+        cli_table_add(&t, "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                char total[24], active[24], size[32], rec[32], recp[48];
+                snprintf(total, sizeof(total), "%zu", rows[i].total);
+                snprintf(active, sizeof(active), "%zu", rows[i].active);
+                cli_format_size(rows[i].size, size);
+                cli_format_size(rows[i].reclaimable, rec);
+                snprintf(recp, sizeof(recp), "%s (%u%%)", rec,
+                         rows[i].size ? (unsigned)(rows[i].reclaimable * 100 / rows[i].size) : 0);
+                cli_table_add(&t, rows[i].type, total, active, size, recp);
+        }
+        cli_table_print(&t);
+        cli_table_done(&t);
+        return 0;
+}
+
 static int cmd_prune(int argc, char **argv) {
         static const struct option opts[] = {
                 {"all", no_argument, NULL, 'a'},
@@ -434,6 +558,8 @@ const WarrenCommandGroup warren_system_toplevel = {
 static const WarrenCommand system_cmds[] = {
         {"info", "[--format json|TEMPLATE]", "show what warren found on this host", cmd_info, 0},
         {"version", "[--format json|TEMPLATE]", "show versions", cmd_version, 0},
+        {"df", "[--format table|json]",
+         "show the disk used by images and containers, and what prune would reclaim", cmd_df, 0},
         {"prune",
          "[-a] [-f]\n\n"
          "  -a, --all     also every image no container uses (not only dangling ones)\n"
