@@ -235,6 +235,11 @@ store_snapshot() {
         run "$WARREN" image inspect test/multi
         [ "$(echo "$output" | jq -r '.[0].RootFS.Layers | length')" -eq 2 ]
         [ "$(echo "$output" | jq -r '.[0].RootFS.Layers[0]')" = "$BASE_DIFF" ]
+        local id
+        id=$(echo "$output" | jq -r '.[0].Id')
+        run "$WARREN" image inspect --format '{{.Id}} {{json .RootFS.Layers}}' test/multi
+        [ "$status" -eq 0 ]
+        [[ "$output" == "$id [\"$BASE_DIFF\","* ]]
         run "$WARREN" image inspect nope
         [ "$status" -eq 125 ]
 }

@@ -555,13 +555,12 @@ static int cmd_inspect(int argc, char **argv) {
                 {"format", required_argument, NULL, 'f'},
                 {},
         };
+        const char *format = NULL;
         int c;
         while ((c = getopt_long(argc, argv, "f:", opts, NULL)) >= 0) {
-                if (c == 'f') {
-                        if (STRNEQ(optarg, "json"))
-                                return warren_failf("image inspect: only `--format json` is "
-                                                    "supported");
-                } else
+                if (c == 'f')
+                        format = STREQ(optarg, "json") ? NULL : optarg;
+                else
                         return usage_error("image inspect", "unknown option");
         }
         if (optind >= argc)
@@ -584,8 +583,18 @@ static int cmd_inspect(int argc, char **argv) {
                 image_clear(&img);
         }
         json_gen_end_array(g);
-        r = print_json(g);
-        return ret ? ret : r;
+        if (!format) {
+                r = print_json(g);
+                return ret ? ret : r;
+        }
+        /* A template (`{{.Id}}`, `{{json .Config}}`): rendered per image from the same JSON. */
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        _cleanup_json_ JsonValue *arr = NULL;
+        _cleanup_error_ WarrenError *err = NULL;
+        if (json_gen_finish(g, &text, &len, &err) < 0 || json_parse(text, len, 0, &arr, &err) < 0)
+                return warren_fail(TAKE_PTR(err));
+        return cli_print_inspect(arr, format, ret);
 }
 
 /* ---- tag ---- */
